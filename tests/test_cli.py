@@ -1,0 +1,37 @@
+"The `collabnb` command end to end, as a user runs it, in a temporary data folder."
+import os, subprocess, sys
+from pathlib import Path
+
+COLLABNB = Path(sys.executable).parent/'collabnb'
+
+
+def run(*args, data_home):
+    env = dict(os.environ, COLLABNB_DATA=str(data_home))
+    return subprocess.run([str(COLLABNB), *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_help(tmp_path):
+    r = run('--help', data_home=tmp_path)
+    assert r.returncode == 0 and 'data' in r.stdout
+
+
+def test_data_from_a_zip(tmp_path, grouplens_zip):
+    r = run('data', '--path', str(grouplens_zip), data_home=tmp_path/'d')
+    assert r.returncode == 0, r.stderr
+    assert '5 ratings by 3 users of 3 movies' in r.stdout and 'local file' in r.stdout
+    assert (tmp_path/'d'/'ml-100k'/'u.data').exists()
+
+
+def test_bad_input_is_a_message_not_a_traceback(tmp_path):
+    r = run('data', '--path', str(tmp_path/'nope'), data_home=tmp_path/'d')
+    assert r.returncode == 2 and 'does not exist' in r.stderr and 'Traceback' not in r.stderr
+    r = run('frobnicate', data_home=tmp_path/'d')
+    assert r.returncode == 2 and "unknown command 'frobnicate'" in r.stderr
+
+
+def test_data_real(tmp_path):
+    "The real thing, from an empty data folder: fetched (from GroupLens or the PyPI mirror), checked, counted"
+    r = run('data', data_home=tmp_path/'d')
+    assert r.returncode == 0, r.stderr
+    assert '100,000 ratings by 943 users of 1,682 movies' in r.stdout
+    assert 'source:' in r.stdout

@@ -1,0 +1,123 @@
+"Where MovieLens comes from, with the network simulated: fall-through, checksums, interrupted downloads, bad files."
+import io, urllib.request
+from pathlib import Path
+import pytest
+import collabnb.data as cd
+from collabnb.data import DataError, load_movielens
+from conftest import U_DATA, U_ITEM, U_USER, make_zip, serve_grouplens, serve_pypi, leftovers
+
+
+def test_grouplens_first(data_home, grouplens_zip, recbole_wheel, monkeypatch):
+    serve_grouplens(monkeypatch, grouplens_zip)
+    serve_pypi(monkeypatch, recbole_wheel)
+    ml = load_movielens(verbose=False)
+    assert len(ml.ratings) == 5 and 'GroupLens' in ml.source
+    assert sorted(p.name for p in (data_home/'ml-100k').iterdir()) == ['SOURCE', 'u.data', 'u.item', 'u.user']
+    assert leftovers(data_home) == []
+
+
+def test_mirror_when_grouplens_unreachable(data_home, offline, recbole_wheel, monkeypatch, capsys):
+    serve_pypi(monkeypatch, recbole_wheel)
+    ml = load_movielens()
+    assert 'PyPI mirror' in ml.source and 'recbole-1.2.1' in ml.source
+    assert 'fetching it from GroupLens' in capsys.readouterr().err
+    # the mirror's files come out as GroupLens' would: year back in the title, genres as flags
+    assert ml.movies.title.tolist() == ['Toy Story (1995)', 'GoldenEye (1995)', 'Kolya (1996)']
+    assert ml.movies.genres[0] == "Animation|Children's|Comedy"
+    assert ml.ratings.rating.tolist() == [5, 3, 4, 1, 2]
+    assert leftovers(data_home) == []
+
+
+def test_both_unreachable(data_home, offline):
+    with pytest.raises(RuntimeError) as e: load_movielens(verbose=False)
+    msg = str(e.value)
+    assert 'GroupLens' in msg and 'PyPI mirror' in msg and 'network is unreachable' in msg
+    assert 'unzip it into' in msg  # and what to do about it
+    assert leftovers(data_home) == [] and not (data_home/'ml-100k').exists()
+
+
+def test_stored_data_needs_no_network(data_home, grouplens_zip, monkeypatch, offline):
+    serve_grouplens(monkeypatch, grouplens_zip)
+    load_movielens(verbose=False)
+    monkeypatch.setattr(cd, 'GROUPLENS_URL', 'http://127.0.0.1:9/ml-100k.zip')
+    ml = load_movielens(verbose=False)
+    assert len(ml.ratings) == 5 and 'from GroupLens' in ml.source
+
+
+class _Dropped(io.BytesIO):
+    "A response that promises `size` bytes and drops the connection halfway"
+    def __init__(self, payload):
+        super().__init__(payload[:len(payload)//2]); self.headers = {'Content-Length': str(len(payload))}
+    def read(self, n=-1):
+        b = super().read(n)
+        if not b: raise ConnectionResetError("connection reset by peer")
+        return b
+
+
+def test_interrupted_download_leaves_nothing(data_home, offline, grouplens_zip, monkeypatch):
+    serve_grouplens(monkeypatch, grouplens_zip)
+    monkeypatch.setattr(urllib.request, 'urlopen', lambda url, timeout: _Dropped(grouplens_zip.read_bytes()))
+    with pytest.raises(RuntimeError, match='connection reset'): load_movielens(verbose=False)
+    assert leftovers(data_home) == [] and not (data_home/'ml-100k').exists()
+    monkeypatch.undo()  # the network is back: the next call fetches cleanly
+    monkeypatch.setenv('COLLABNB_DATA', str(data_home))
+    serve_grouplens(monkeypatch, grouplens_zip)
+    assert len(load_movielens(verbose=False).ratings) == 5
+
+
+def test_short_download_is_an_error(data_home, offline, grouplens_zip, monkeypatch):
+    "A server that closes cleanly before Content-Length bytes is caught too"
+    serve_grouplens(monkeypatch, grouplens_zip)
+    class Short(io.BytesIO):
+        headers = {'Content-Length': str(grouplens_zip.stat().st_size)}
+    monkeypatch.setattr(urllib.request, 'urlopen', lambda url, timeout: Short(grouplens_zip.read_bytes()[:100]))
+    with pytest.raises(RuntimeError, match='stopped after 100 of'): load_movielens(verbose=False)
+    assert leftovers(data_home) == []
+
+
+def test_checksum_mismatch(data_home, grouplens_zip, recbole_wheel, monkeypatch):
+    serve_grouplens(monkeypatch, grouplens_zip, md5='0'*32)
+    serve_pypi(monkeypatch, recbole_wheel, sha256='f'*64)
+    with pytest.raises(RuntimeError) as e: load_movielens(verbose=False)
+    assert 'md5 checksum mismatch: expected ' + '0'*32 in str(e.value)
+    assert 'sha256 checksum mismatch: expected ' + 'f'*64 in str(e.value)
+    assert leftovers(data_home) == []
+
+
+def test_corrupt_zip(data_home, tmp_path):
+    bad = tmp_path/'ml-100k.zip'
+    bad.write_bytes(b'PK\x03\x04 this is not really a zip')
+    with pytest.raises(DataError, match='not a valid zip file'): load_movielens(bad)
+    assert leftovers(data_home) == []
+
+
+def test_zip_of_something_else(data_home, tmp_path):
+    other = make_zip(tmp_path/'other.zip', {'readme.txt': 'hello'})
+    with pytest.raises(DataError, match="holds neither ml-100k/u.data"): load_movielens(other)
+
+
+@pytest.mark.parametrize('files, message', [
+    (dict(data=U_DATA.replace('\t881250950', '')), "u.data, line 2: expected 4 fields"),
+    (dict(data=U_DATA.replace('\t5\t', '\tfive\t')), "u.data, line 1: rating 'five' is not a number"),
+    (dict(data=U_DATA.replace('\t5\t', '\t0\t')), "u.data, line 1: rating 0 is outside 1..5"),
+    (dict(data=U_DATA + "1\t1\t2\t881250960\n"), "u.data, line 6: user 1 rated movie 1 twice (lines 1, 6)"),
+    (dict(data=''), "u.data: the file is empty"),
+    (dict(item=U_ITEM.replace('|http://x|', '|')), "u.item, line 1: expected 24 fields"),
+    (dict(user=U_USER.replace('|24|', '||')), "u.user, line 1: age '' is not a number"),
+    (dict(data=U_DATA + "4\t1\t2\t881250960\n"), "u.data, line 6: user 4 is not in u.user"),
+])
+def test_bad_files_are_refused_and_not_stored(data_home, tmp_path, files, message):
+    tables = dict(data=U_DATA, item=U_ITEM, user=U_USER) | files
+    z = make_zip(tmp_path/'ml-100k.zip', {f'ml-100k/u.{k}': v for k, v in tables.items()})
+    with pytest.raises(DataError) as e: load_movielens(z)
+    assert message in str(e.value)
+    assert not (data_home/'ml-100k').exists() and leftovers(data_home) == []
+
+
+def test_folder_path_is_read_in_place(data_home, tmp_path):
+    folder = tmp_path/'mine'/'ml-100k'
+    folder.mkdir(parents=True)
+    for name, text in zip(cd.ML_FILES, (U_DATA, U_ITEM, U_USER)): (folder/name).write_text(text)
+    ml = load_movielens(folder.parent)  # the folder that holds ml-100k/ works as well as ml-100k/ itself
+    assert len(ml.ratings) == 5 and ml.source == str(folder)
+    assert not data_home.exists()  # nothing copied
