@@ -359,7 +359,7 @@ def crosstab(ratings:pd.DataFrame, # columns user, movie, rating
     sub = ratings[ratings.user.isin(u) & ratings.movie.isin(m)]
     return sub.pivot(index='user', columns='movie', values='rating').reindex(index=u.to_numpy(), columns=m.to_numpy())
 
-# %% ../nbs/00_data.ipynb #5bc1e30c
+# %% ../nbs/00_data.ipynb #3eea269a
 @dataclass(repr=False)
 class Planted:
     "The truth behind `synthetic_ratings`; row `i` belongs to raw id `i+1`"
@@ -385,6 +385,7 @@ def synthetic_ratings(n_users:int=200,   # users (raw ids 1..n_users)
     genre, group = rng.integers(n_genres, size=n_movies), rng.integers(n_genres, size=n_users)
     mf = centres[genre] + rng.normal(0, 0.3, (n_movies, n_factors))
     uf = 0.3*centres[group] + rng.normal(0, 0.3, (n_users, n_factors))
+    mf, uf = mf - mf.mean(0), uf - uf.mean(0)  # centred: a shared offset is a bias, not a factor
     ub, mb, mean = rng.normal(0, 0.3, n_users), rng.normal(0, 0.5, n_movies), 3.0
     rated = rng.random((n_users, n_movies)) < density
     rated[np.arange(n_users), rng.integers(n_movies, size=n_users)] = True  # every user rates something

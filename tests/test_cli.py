@@ -1,5 +1,6 @@
 "The `collabnb` command end to end, as a user runs it, in a temporary data folder."
 import os, subprocess, sys
+import pytest, torch
 from pathlib import Path
 
 COLLABNB = Path(sys.executable).parent/'collabnb'
@@ -35,3 +36,35 @@ def test_data_real(tmp_path):
     assert r.returncode == 0, r.stderr
     assert '100,000 ratings by 943 users of 1,682 movies' in r.stdout
     assert 'source:' in r.stdout
+
+
+@pytest.fixture(scope='module')
+def movielens_home(tmp_path_factory):
+    "A temporary data folder that holds the real MovieLens (linked from the project's data folder)"
+    from collabnb.data import data_dir, load_movielens
+    load_movielens(verbose=False)
+    home = tmp_path_factory.mktemp('home')
+    (home/'ml-100k').symlink_to(data_dir()/'ml-100k')
+    return home
+
+
+def test_train_saves_a_model(movielens_home):
+    r = run('train', '--model', 'dot', '--epochs', '2', data_home=movielens_home)
+    assert r.returncode == 0, r.stderr
+    assert 'dot: valid RMSE' in r.stdout and 'valid_rmse' in r.stdout   # the final line and the per-epoch table
+    saved = torch.load(movielens_home/'models'/'dot.pt')
+    assert saved['model'] == 'dot' and len(saved['movie_ids']) == 1682
+    assert not list((movielens_home/'models').glob('*.tmp'))
+
+
+def test_train_rejects_unknown_model(movielens_home):
+    r = run('train', '--model', 'svd', data_home=movielens_home)
+    assert r.returncode == 2 and "unknown model 'svd'" in r.stderr and 'Traceback' not in r.stderr
+
+
+def test_bench_prints_the_table(movielens_home):
+    r = run('bench', '--fastai_epochs', '1', data_home=movielens_home)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ['model', 'rmse', 'mse', 'seconds', 'speed-up']
+    assert len(lines) == 5 and 'fastai collab_learner' in lines[1] and lines[1].rstrip().endswith('1.0x')
