@@ -6,8 +6,7 @@ cfg = ConfigParser(delimiters=['='])
 cfg.read('settings.ini', encoding='utf-8')
 cfg = cfg['DEFAULT']
 
-licenses = {'apache2': ('Apache Software License 2.0', 'OSI Approved :: Apache Software License')}
-lic = licenses[cfg['license']]
+licenses = {'apache2': 'Apache-2.0'}  # SPDX identifiers
 statuses = ['Planning', 'Pre-Alpha', 'Alpha', 'Beta', 'Production/Stable', 'Mature', 'Inactive']
 py_versions = ['3.10', '3.11', '3.12']
 min_python = cfg['min_python']
@@ -21,11 +20,10 @@ setup(
     url=cfg['git_url'],
     author=cfg['author'],
     author_email=cfg['author_email'],
-    license=lic[0],
+    license=licenses[cfg['license']],
     keywords=cfg['keywords'].split(),
     classifiers=[f"Development Status :: {int(cfg['status'])} - {statuses[int(cfg['status'])]}",
                  f"Intended Audience :: {cfg['audience']}",
-                 f"License :: {lic[1]}",
                  f"Natural Language :: {cfg['language']}"]
                 + [f'Programming Language :: Python :: {v}' for v in py_versions[py_versions.index(min_python):]],
     packages=find_packages(include=[cfg['lib_path'], f"{cfg['lib_path']}.*"]),

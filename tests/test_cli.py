@@ -68,3 +68,9 @@ def test_bench_prints_the_table(movielens_home):
     lines = r.stdout.splitlines()
     assert lines[0].split() == ['model', 'rmse', 'mse', 'seconds', 'speed-up']
     assert len(lines) == 5 and 'fastai collab_learner' in lines[1] and lines[1].rstrip().endswith('1.0x')
+
+
+def test_sheets_writes_both_workbooks(movielens_home, tmp_path):
+    r = run('sheets', str(tmp_path/'out'), data_home=movielens_home)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path/'out').iterdir()) == ['collab_filter.xlsx', 'graddesc.xlsx']
