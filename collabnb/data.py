@@ -331,7 +331,7 @@ def split_users(data:MovieLens|pd.DataFrame, # MovieLens, or ratings with column
     held = users[perm[:_n_valid(valid_pct, len(users))].numpy()]
     return _collab_data(ml, ml.ratings.user.isin(held).to_numpy())
 
-# %% ../nbs/00_data.ipynb #0aef6cef
+# %% ../nbs/00_data.ipynb #8274b8d0
 class _TensorBatchDL(DataLoader):
     "A fastai `DataLoader` over a `TensorDataset` that indexes a whole batch at once"
     def create_item(self, i): return i
@@ -346,7 +346,9 @@ def to_dls(self:CollabData,
     train = _TensorBatchDL(TensorDataset(self.x_train, self.y_train), bs=bs, shuffle=True, drop_last=False)
     train.rng.seed(seed)
     valid = _TensorBatchDL(TensorDataset(self.x_valid, self.y_valid), bs=4*bs, shuffle=False)
-    return DataLoaders(train, valid)
+    dls = DataLoaders(train, valid)
+    dls.cat_names, dls.classes = ['user', 'movie'], {'user': list(self.user_ids), 'movie': list(self.movie_ids)}  # what collab_learner sizes its embeddings by
+    return dls
 
 # %% ../nbs/00_data.ipynb #febcd2e3
 def crosstab(ratings:pd.DataFrame, # columns user, movie, rating

@@ -74,3 +74,15 @@ def test_sheets_writes_both_workbooks(movielens_home, tmp_path):
     r = run('sheets', str(tmp_path/'out'), data_home=movielens_home)
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in (tmp_path/'out').iterdir()) == ['collab_filter.xlsx', 'graddesc.xlsx']
+
+
+def test_recommend_similar_predict(movielens_home):
+    r = run('recommend', '--user', '42', '-n', '3', '--model', 'dot', data_home=movielens_home)
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout.strip().splitlines()) == 4   # header + 3 movies
+    r = run('predict', '--user', '42', '--movie', 'Star Wars', '--model', 'dot', data_home=movielens_home)
+    assert r.returncode == 0 and 'Star Wars (1977) (movie 50)' in r.stdout
+    r = run('similar', 'Star Warz', '--model', 'dot', data_home=movielens_home)
+    assert r.returncode == 2 and 'Star Wars (1977)' in r.stderr and 'Traceback' not in r.stderr
+    r = run('recommend', '--model', 'dot', data_home=movielens_home)
+    assert r.returncode == 2 and 'give --user' in r.stderr
