@@ -220,7 +220,7 @@ def _fetch_pypi(folder:Path) -> Path:
 
 _SOURCES = (('GroupLens', _fetch_grouplens), ('PyPI mirror (recbole wheel)', _fetch_pypi))
 
-# %% ../nbs/00_data.ipynb #c2225107
+# %% ../nbs/00_data.ipynb #b6f228f6
 def _source_of(folder:Path) -> str:
     note = folder/'SOURCE'
     return f"{folder} (from {note.read_text().strip()})" if note.exists() else str(folder)
@@ -243,7 +243,9 @@ def load_movielens(path:str|Path|None=None, # a GroupLens folder, ml-100k.zip or
         for name, fetch in _SOURCES:
             if verbose: print(f"MovieLens 100k is not in {folder.parent}: fetching it from {name}…", file=sys.stderr)
             try: fetch(folder); break
-            except (OSError, DataError, subprocess.SubprocessError) as e: errors.append(f"- {name}: {e}")
+            except (OSError, DataError, subprocess.SubprocessError) as e:
+                errors.append(f"- {name}: {e}")
+                if verbose: print(f"  {name} failed: {e}", file=sys.stderr)
         else:
             raise RuntimeError("Could not obtain MovieLens 100k:\n" + '\n'.join(errors) +
                 f"\nDownload {GROUPLENS_URL} yourself and unzip it into {folder.parent}, or pass its path to load_movielens.")
@@ -287,14 +289,14 @@ def movie_index(self:CollabData, ids) -> Tensor:
     "Indices of raw movie `ids`"
     return _lookup(self.movie_ids, ids, 'movie')
 
-# %% ../nbs/00_data.ipynb #6257124a
+# %% ../nbs/00_data.ipynb #47575f17
 def _collab_data(ml:MovieLens, valid:np.ndarray) -> CollabData:
     "A `CollabData` from `ml.ratings`, the rows where the boolean mask `valid` is set going to validation"
     r = ml.ratings
     users, movies = pd.Index(np.sort(r.user.unique())), pd.Index(np.sort(r.movie.unique()))
     x = torch.stack([torch.as_tensor(users.get_indexer(r.user)), torch.as_tensor(movies.get_indexer(r.movie))], 1)
     y = torch.tensor(r.rating.to_numpy(), dtype=torch.float32)
-    v = torch.as_tensor(valid)
+    v = torch.tensor(valid, dtype=torch.bool)
     return CollabData(x[~v], y[~v], x[v], y[v], users, movies, ml)
 
 def _as_movielens(data:MovieLens|pd.DataFrame) -> MovieLens:
