@@ -182,7 +182,7 @@ def _store(tables:dict, folder:Path, source:str) -> Path:
     finally: shutil.rmtree(tmp, ignore_errors=True)
     return folder
 
-# %% ../nbs/00_data.ipynb #11816b22
+# %% ../nbs/00_data.ipynb #65d9b47a
 def _download(url:str, dest:Path, timeout:float=TIMEOUT):
     "Copy `url` to the file `dest` in 64 KiB chunks, with a progress bar"
     with urllib.request.urlopen(url, timeout=timeout) as r, open(dest, 'wb') as f:
@@ -195,7 +195,7 @@ def _pip_download(spec:str, dest:Path, timeout:float=TIMEOUT) -> Path:
     "Fetch the wheel `spec` (no dependencies, nothing installed) into folder `dest` with pip; its path"
     cmd = [sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary', ':all:', '--disable-pip-version-check',
            '--timeout', str(timeout), '--retries', '1', '-d', str(dest), spec]
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=8*timeout)
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=4*timeout)  # pip retries once: at most ~4 timeouts
     wheels = list(Path(dest).glob('*.whl'))
     if res.returncode or not wheels:
         raise OSError(f"pip download {spec} failed: {(res.stderr.strip().splitlines() or ['no wheel'])[-1]}")
