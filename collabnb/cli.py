@@ -71,7 +71,7 @@ def train(model:str='bias', # 'bias', 'dot' or 'net'
         print(f"saved to {path}")
     return h
 
-# %% ../nbs/11_cli.ipynb #b57682d4
+# %% ../nbs/11_cli.ipynb #23ebcb4e
 def _fastai_book(ml:MovieLens, seed:int, epochs:int, threads:int) -> dict:
     "fastai's collab_learner with the book's recipe on its own loader: RMSE, MSE and seconds of training"
     from fastai.collab import CollabDataLoaders
@@ -89,7 +89,7 @@ def benchmark(ml:MovieLens|None=None, # the data; default `load_movielens()`
               fastai_epochs:int=5,    # the book's 5; fewer only to try the command quickly
              ) -> pd.DataFrame:
     "Our `fit` recipes against fastai's book recipe on the same split: RMSE, MSE, training seconds, speed-up"
-    ml = ml or load_movielens()
+    if ml is None: ml = load_movielens()
     data = split_random(ml, valid_pct=0.2, seed=seed)
     rows = [_fastai_book(ml, seed, fastai_epochs, threads)]
     for name in models:
@@ -122,7 +122,7 @@ def sheets(outdir:str,     # folder to write graddesc.xlsx and collab_filter.xls
               collab_workbook(out/'collab_filter.xlsx', load_movielens().ratings, seed=seed)):
         print(f"wrote {p} ({p.stat().st_size/1024:.0f} KiB)")
 
-# %% ../nbs/11_cli.ipynb #a6f18cab
+# %% ../nbs/11_cli.ipynb #a747d88c
 def load_trained(model:str='bias', # 'bias', 'dot' or 'net'
                 ) -> tuple:        # (the trained model in evaluation mode, its `CollabData`)
     "The model `collabnb train` saved, with the split whose vocabularies it indexes; trains one first if none is saved"
@@ -138,13 +138,17 @@ def load_trained(model:str='bias', # 'bias', 'dot' or 'net'
     m.load_state_dict(saved['state'])
     return m.eval(), data
 
+def _movie(movie:str) -> int|str:
+    "A command-line movie: a GroupLens id if it is all digits, else a title"
+    return int(movie) if movie.isdigit() else movie
+
 def _show(df:pd.DataFrame):
     print(df.to_string(float_format='{:.3f}'.format))
 
 def _required(**kw):
     if missing := [k for k, v in kw.items() if v is None]: raise ValueError(f"give {' and '.join('--' + k for k in missing)}")
 
-# %% ../nbs/11_cli.ipynb #2ddfdfbe
+# %% ../nbs/11_cli.ipynb #78831764
 def recommend(user:int=None,  # GroupLens user id
               n:int=10,       # how many movies
               model:str='bias', # which trained model: 'bias', 'dot' or 'net'
@@ -162,7 +166,7 @@ def similar(movie:str,          # a title ("Star Wars") or a GroupLens movie id
            ):
     "The movies nearest to a movie in the model's factor space"
     m, data = load_trained(model)
-    _show(interpret.similar(m, data, int(movie) if movie.isdigit() else movie, n=n, metric=metric))
+    _show(interpret.similar(m, data, _movie(movie), n=n, metric=metric))
 
 def predict(user:int=None,     # GroupLens user id
             movie:str=None,    # GroupLens movie id or a title
@@ -171,7 +175,7 @@ def predict(user:int=None,     # GroupLens user id
     "The rating the model predicts for a user and a movie"
     _required(user=user, movie=movie)
     m, data = load_trained(model)
-    mid = interpret.find_movie(data, int(movie) if movie.isdigit() else movie)
+    mid = interpret.find_movie(data, _movie(movie))
     title = data.ml.movies.set_index('movie').title[mid]
     print(f"user {user}, {title} (movie {mid}): {interpret.predict(m, data, user, mid):.2f} stars")
 

@@ -23,7 +23,7 @@ from .data import CollabData
 from .models import Embedding
 
 # %% auto #0
-__all__ = ['WD_MODES', 'History', 'mse', 'factor_tables', 'l2_penalty', 'torch_threads', 'fit', 'fastai_learner', 'book_recipe', 'WeightDecayCB']
+__all__ = ['WD_MODES', 'History', 'evaluating', 'mse', 'factor_tables', 'l2_penalty', 'torch_threads', 'fit', 'fastai_learner', 'book_recipe', 'WeightDecayCB']
 
 # %% ../nbs/01b_training_loop.ipynb #d72111e5
 @dataclass(repr=False)
@@ -38,14 +38,19 @@ class History:
     def __repr__(self): return f"History: {len(self.table)} epochs, valid RMSE {self.rmse:.4f}, {self.seconds:.2f} s\n{self.table}"
     def _repr_html_(self): return self.table.to_html(index=False, float_format='{:.4f}'.format)
 
-# %% ../nbs/01b_training_loop.ipynb #6ba8962e
-@torch.no_grad()
-def mse(model:nn.Module, x:Tensor, y:Tensor) -> float:
-    "Mean squared error of `model` on `(x, y)`, in evaluation mode"
+# %% ../nbs/01b_training_loop.ipynb #4860b53d
+@contextmanager
+def evaluating(model:nn.Module):
+    "Run the block with `model` in evaluation mode (no dropout) and without gradients; restore its mode after"
     was_training = model.training
     model.eval()
-    try: return ((model(x) - y)**2).mean().item()
+    try:
+        with torch.no_grad(): yield model
     finally: model.train(was_training)
+
+def mse(model:nn.Module, x:Tensor, y:Tensor) -> float:
+    "Mean squared error of `model` on `(x, y)`, in evaluation mode"
+    with evaluating(model): return ((model(x) - y)**2).mean().item()
 
 # %% ../nbs/01b_training_loop.ipynb #2541adab
 WD_MODES = ('decoupled', 'rows', 'tables')

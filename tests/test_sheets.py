@@ -31,7 +31,7 @@ def books(tmp_path_factory):
     wb['basic']['B1'] = 1e-5
     wb.save(d/'graddesc_edited.xlsx')
     calc = recalculate([gd, cf, d/'graddesc_edited.xlsx'], d/'calc')
-    return dict(zip(['graddesc', 'collab', 'edited'], calc)) | dict(source_gd=gd, source_cf=cf, ratings=ratings)
+    return dict(zip(['graddesc', 'collab', 'edited'], calc)) | dict(source_gd=gd, source_cf=cf, ref=collab_reference(ratings))
 
 
 def test_graddesc_every_cell_matches_trace(books):
@@ -71,7 +71,7 @@ def torch_rmse(grid, f) -> float:
 
 
 def test_collab_sheets_match_python(books):
-    ref = collab_reference(books['ratings'])
+    ref = books['ref']
     wb = load_workbook(books['collab'], data_only=True)
     n, worst = 0, 0.
     for name, r in ref.items():
@@ -87,7 +87,7 @@ def test_collab_sheets_match_python(books):
 
 
 def test_lookup_sheet_agrees_with_one_hot_and_python(books):
-    f = collab_reference(books['ratings'])['dotprod_trained']
+    f = books['ref']['dotprod_trained']
     grid = f['grid']
     rows = list(load_workbook(books['collab'], data_only=True)['movielens_emb'].values)
     df = pd.DataFrame(rows[1:], columns=rows[0])
