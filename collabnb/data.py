@@ -16,9 +16,9 @@ from fastprogress.fastprogress import progress_bar
 import collabnb
 
 # %% auto #0
-__all__ = ['GENRES', 'ML_FILES', 'GROUPLENS_URL', 'GROUPLENS_MD5', 'RECBOLE_WHEEL', 'RECBOLE_SHA256', 'TIMEOUT', 'data_dir',
-           'DataError', 'read_ratings', 'read_movies', 'read_users', 'MovieLens', 'read_movielens', 'load_movielens',
-           'CollabData', 'split_random', 'split_users', 'crosstab', 'Planted', 'synthetic_ratings']
+__all__ = ['GENRES', 'ML_FILES', 'GROUPLENS_URL', 'GROUPLENS_MD5', 'RECBOLE_WHEEL', 'RECBOLE_SHA256', 'TIMEOUT', 'SIDES',
+           'data_dir', 'DataError', 'read_ratings', 'read_movies', 'read_users', 'MovieLens', 'read_movielens',
+           'load_movielens', 'CollabData', 'split_random', 'split_users', 'crosstab', 'Planted', 'synthetic_ratings']
 
 # %% ../nbs/00_data.ipynb #459c39d7
 def data_dir() -> Path:
@@ -288,6 +288,24 @@ def user_index(self:CollabData, ids) -> Tensor:
 def movie_index(self:CollabData, ids) -> Tensor:
     "Indices of raw movie `ids`"
     return _lookup(self.movie_ids, ids, 'movie')
+
+SIDES = ('user', 'movie')  # the two sides of a rating: columns 0 and 1 of `x_train`
+
+@patch
+def side(self:CollabData, of:str) -> int:
+    "The column of `x_train` that holds side `of` ('user' or 'movie')"
+    if of not in SIDES: raise ValueError(f"`of` must be 'user' or 'movie', got {of!r}")
+    return SIDES.index(of)
+
+@patch
+def vocab(self:CollabData, of:str) -> pd.Index:
+    "The raw ids of side `of`, in index order"
+    return (self.user_ids, self.movie_ids)[self.side(of)]
+
+@patch
+def index(self:CollabData, of:str, ids) -> Tensor:
+    "Indices of raw `ids` of side `of` ('user' or 'movie')"
+    return _lookup(self.vocab(of), ids, of)
 
 # %% ../nbs/00_data.ipynb #47575f17
 def _collab_data(ml:MovieLens, valid:np.ndarray) -> CollabData:

@@ -56,16 +56,20 @@ def mse(model:nn.Module, x:Tensor, y:Tensor) -> float:
 WD_MODES = ('decoupled', 'rows', 'tables')
 
 def factor_tables(model:nn.Module) -> list:
-    "The model's factor tables: its `Embedding`s with more than one column (so not its biases)"
-    return [m for m in model.modules() if isinstance(m, Embedding) and m.weight.shape[1] > 1]
+    "The model's factor tables: its `Embedding`s that are not bias tables"
+    return [m for m in model.modules() if isinstance(m, Embedding) and not m.is_bias]
 
-def l2_penalty(model:nn.Module, mode:str='rows') -> Tensor:
-    "Sum of squared factors: of the rows the last batch looked up, per rating (`'rows'`), or of whole tables (`'tables'`)"
-    tables = factor_tables(model)
-    if not tables: raise ValueError(f"{type(model).__name__} has no collabnb Embedding factor tables to penalise")
-    if mode == 'rows': return sum((e.rows**2).sum() for e in tables) / len(tables[0].rows)
-    if mode == 'tables': return sum((e.weight**2).sum() for e in tables)
-    raise ValueError(f"l2_penalty mode must be 'rows' or 'tables', got {mode!r}")
+def l2_penalty(model:nn.Module,      # a model with `user_factors` and `movie_factors` tables
+               mode:str,             # 'rows': the rows batch `x` looks up, per rating; 'tables': whole tables
+               x:Tensor|None=None,   # the batch `(bs, 2)`, for 'rows'
+              ) -> Tensor:
+    "Sum of squared factors: of the rows a batch looks up, per rating (`'rows'`), or of whole tables (`'tables'`)"
+    if not factor_tables(model): raise ValueError(f"{type(model).__name__} has no collabnb Embedding factor tables to penalise")
+    if mode == 'tables': return sum((e.weight**2).sum() for e in factor_tables(model))
+    if mode != 'rows': raise ValueError(f"l2_penalty mode must be 'rows' or 'tables', got {mode!r}")
+    if x is None: raise ValueError("l2_penalty(model, 'rows', x) needs the batch `x` whose rows it penalises")
+    u, m = model.user_factors.weight[x[:, 0]], model.movie_factors.weight[x[:, 1]]   # (bs, k) each
+    return ((u**2).sum() + (m**2).sum()) / len(x)
 
 # %% ../nbs/01b_training_loop.ipynb #e964eedb
 def _optimizer(model:nn.Module, opt:str, lr:float, decay:float) -> torch.optim.Optimizer:
@@ -95,7 +99,7 @@ def _epoch(model:nn.Module, x:Tensor, y:Tensor, perm:Tensor, bs:int, o, sched, p
         idx = perm[i:i+bs]
         loss = ((model(x[idx]) - y[idx])**2).mean()  # (bs, 2) -> (bs,) -> scalar
         losses.append(loss.item())
-        if penalty is not None: loss = loss + penalty(model)
+        if penalty is not None: loss = loss + penalty(model, x[idx])
         o.zero_grad()
         loss.backward()
         o.step()
@@ -131,7 +135,7 @@ def fit(model:nn.Module,     # takes `(bs, 2)` long indices, returns `(bs,)` pre
     n = len(data.y_train)
     sizes = np.diff(np.r_[np.arange(0, n, bs), n])  # rows in each batch of an epoch
     if wd_mode not in WD_MODES: raise ValueError(f"wd_mode must be one of {WD_MODES}, got {wd_mode!r}")
-    penalty = (lambda m: wd * l2_penalty(m, wd_mode)) if wd and wd_mode != 'decoupled' else None
+    penalty = (lambda m, xb: wd * l2_penalty(m, wd_mode, xb)) if wd and wd_mode != 'decoupled' else None
     o = _optimizer(model, opt, lr, wd if wd_mode == 'decoupled' else 0.)
     sched = _schedule(o, schedule, lr, epochs * len(sizes))
     mb = master_bar(range(epochs)) if progress else range(epochs)
@@ -186,8 +190,8 @@ from fastai.callback.core import Callback
 
 # %% ../nbs/04_weight_decay.ipynb #d30c036d
 class WeightDecayCB(Callback):
-    "fastai callback: add `wd * l2_penalty(model, mode)` to the training loss"
+    "fastai callback: add `wd * l2_penalty(model, mode, xb)` to the training loss"
     order = 0
     def __init__(self, wd:float, mode:str='rows'): self.wd, self.mode = wd, mode
     def after_loss(self):
-        if self.training: self.learn.loss_grad = self.loss_grad + self.wd * l2_penalty(self.model, self.mode)
+        if self.training: self.learn.loss_grad = self.loss_grad + self.wd * l2_penalty(self.model, self.mode, self.xb[0])

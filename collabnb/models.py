@@ -8,7 +8,7 @@ import torch
 from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['create_params', 'Embedding', 'DotProduct', 'DotProductBias', 'sigmoid_range', 'SigmoidRange', 'ScaledTanh', 'Clamp', 'LearnableRange', 'EmbeddingNet', 'emb_sz_rule', 'CollabNN']
+__all__ = ['create_params', 'Embedding', 'DotProduct', 'DotProductBias', 'sigmoid_range', 'Head', 'SigmoidRange', 'ScaledTanh', 'Clamp', 'LearnableRange', 'EmbeddingNet', 'emb_sz_rule', 'CollabNN']
 
 # %% ../nbs/01_dot_product.ipynb #45f395cf
 def create_params(size:tuple) -> nn.Parameter:
@@ -17,14 +17,12 @@ def create_params(size:tuple) -> nn.Parameter:
 
 class Embedding(nn.Module):
     "A table of `n` rows of `k` trainable numbers, looked up by index"
-    def __init__(self, n:int, k:int):
+    def __init__(self, n:int, k:int,
+                 is_bias:bool=False):  # a bias table (one number per row): weight decay leaves it alone
         super().__init__()
-        self.weight = create_params((n, k))
-        self.rows: Tensor|None = None  # the rows returned by the last call
-    def forward(self, idx:Tensor) -> Tensor:  # (bs,) -> (bs, k)
-        self.rows = self.weight[idx]
-        return self.rows
-    def extra_repr(self): return f"{self.weight.shape[0]}, {self.weight.shape[1]}"
+        self.weight, self.is_bias = create_params((n, k)), is_bias
+    def forward(self, idx:Tensor) -> Tensor: return self.weight[idx]  # (bs,) -> (bs, k)
+    def extra_repr(self): return f"{self.weight.shape[0]}, {self.weight.shape[1]}" + (", is_bias=True" if self.is_bias else "")
 
 # %% ../nbs/01_dot_product.ipynb #051d8282
 class DotProduct(nn.Module):
@@ -48,7 +46,7 @@ class DotProductBias(nn.Module):
                  head:nn.Module|None=None):   # applied to the sum, e.g. `SigmoidRange(0, 5.5)`
         super().__init__()
         self.user_factors, self.movie_factors = Embedding(n_users, n_factors), Embedding(n_movies, n_factors)
-        self.user_bias, self.movie_bias = Embedding(n_users, 1), Embedding(n_movies, 1)
+        self.user_bias, self.movie_bias = Embedding(n_users, 1, is_bias=True), Embedding(n_movies, 1, is_bias=True)
         self.head = head or nn.Identity()
     def forward(self, x:Tensor) -> Tensor:                     # (bs, 2) long -> (bs,)
         u, m = self.user_factors(x[:, 0]), self.movie_factors(x[:, 1])   # (bs, n_factors) each
@@ -64,37 +62,52 @@ def sigmoid_range(x:Tensor,   # raw activations
     return torch.sigmoid(x) * (high - low) + low
 
 # %% ../nbs/03_sigmoid_range.ipynb #9a8f2806
-class SigmoidRange(nn.Module):
-    "Head: `sigmoid_range(x, low, high)`"
+class Head(nn.Module):
+    "An output head: maps a model's raw score to a rating between `low` and `high`; `inverse` maps a rating back"
     def __init__(self, low:float, high:float): super().__init__(); self.low, self.high = low, high
-    def forward(self, x:Tensor) -> Tensor: return sigmoid_range(x, self.low, self.high)
+    def inverse(self, r:Tensor) -> Tensor: raise NotImplementedError(f"{type(self).__name__} has no inverse")
     def extra_repr(self): return f"low={self.low}, high={self.high}"
+
+class SigmoidRange(Head):
+    "Head: `sigmoid_range(x, low, high)`"
+    def forward(self, x:Tensor) -> Tensor: return sigmoid_range(x, self.low, self.high)
+    def inverse(self, r:Tensor, eps:float=1e-3) -> Tensor:  # ratings at or past the ends are pulled `eps` inside
+        "The raw score whose sigmoid range is `r`: the logit of `r`'s place between `low` and `high`"
+        return torch.logit(((r - self.low) / (self.high - self.low)).clamp(eps, 1 - eps))
 
 # %% ../nbs/03_sigmoid_range.ipynb #84ca0731
-class ScaledTanh(nn.Module):
+class ScaledTanh(Head):
     "Head: LeCun's 1.7159·tanh(2x/3), scaled so that its values ±1 land on `low` and `high`"
-    def __init__(self, low:float, high:float): super().__init__(); self.low, self.high = low, high
+    def _mid_half(self): return (self.low + self.high) / 2, (self.high - self.low) / 2
     def forward(self, x:Tensor) -> Tensor:
-        mid, half = (self.low + self.high) / 2, (self.high - self.low) / 2
+        mid, half = self._mid_half()
         return mid + half * 1.7159 * torch.tanh(2 * x / 3)
-    def extra_repr(self): return f"low={self.low}, high={self.high}"
+    def inverse(self, r:Tensor, eps:float=1e-3) -> Tensor:
+        "The raw score that `forward` maps to `r` (ratings beyond the head's reach are pulled `eps` inside)"
+        mid, half = self._mid_half()
+        return 1.5 * torch.atanh(((r - mid) / (half * 1.7159)).clamp(-1 + eps, 1 - eps))
 
 # %% ../nbs/03_sigmoid_range.ipynb #aa59119d
-class Clamp(nn.Module):
+class Clamp(Head):
     "Head: `x + (low+high)/2`, clamped to `[low, high]`"
-    def __init__(self, low:float, high:float): super().__init__(); self.low, self.high = low, high
     def forward(self, x:Tensor) -> Tensor: return (x + (self.low + self.high) / 2).clamp(self.low, self.high)
-    def extra_repr(self): return f"low={self.low}, high={self.high}"
+    def inverse(self, r:Tensor) -> Tensor:
+        "The raw score for rating `r` (inside the clamp, where the head is invertible)"
+        return r.clamp(self.low, self.high) - (self.low + self.high) / 2
 
 # %% ../nbs/03_sigmoid_range.ipynb #b1071453
-class LearnableRange(nn.Module):
+class LearnableRange(Head):
     "Head: `sigmoid_range(x, low - k, high + k)` where the padding `k` is learned"
     def __init__(self, low:float, high:float,
                  k:float=0.5):  # initial padding on each side
-        super().__init__()
-        self.low, self.high, self.k = low, high, nn.Parameter(torch.tensor(float(k)))
+        super().__init__(low, high)
+        self.k = nn.Parameter(torch.tensor(float(k)))
     def forward(self, x:Tensor) -> Tensor: return sigmoid_range(x, self.low - self.k, self.high + self.k)
-    def extra_repr(self): return f"low={self.low}, high={self.high}, k={self.k.item():.3f}"
+    def inverse(self, r:Tensor, eps:float=1e-3) -> Tensor:
+        "The raw score whose padded sigmoid range is `r`"
+        lo, hi = self.low - self.k.detach(), self.high + self.k.detach()
+        return torch.logit(((r - lo) / (hi - lo)).clamp(eps, 1 - eps))
+    def extra_repr(self): return super().extra_repr() + f", k={self.k.item():.3f}"
 
 # %% ../nbs/05_mini_net.ipynb #b13fc672
 class EmbeddingNet(nn.Module):
