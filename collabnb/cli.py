@@ -230,7 +230,7 @@ def bench_command(seeds:Param("split seeds to measure on (the recipes were tuned
     "Time and score our training recipes against fastai's collab_learner, over split seeds, in one process"
     from collabnb.recipes import bench_table, benchmark
     if fastai_epochs < 1: raise ValueError(f"fastai_epochs must be at least 1, got {fastai_epochs}")
-    df = bench_table(benchmark(seeds=tuple(seeds), fastai_epochs=fastai_epochs, threads=threads))
+    df = bench_table(benchmark(seeds=tuple(seeds), fastai_epochs=fastai_epochs, threads=threads, progress=sys.stdout.isatty()))
     print(f"valid RMSE over split seeds {list(seeds)} (mean and sd), training seconds per run, on {threads} thread(s)")
     print(df.to_string(index=False, formatters={'rmse': '{:.4f}'.format, 'sd': '{:.4f}'.format, 'mse': '{:.4f}'.format,
                                                  'seconds': '{:.2f}'.format, 'speed-up': '{:.1f}x'.format}))

@@ -1,5 +1,5 @@
 "The `collabnb` command end to end, as a user runs it: in a temporary data folder holding a small MovieLens-format data set."
-import io, os, subprocess, sys, zipfile
+import os, subprocess, sys
 from pathlib import Path
 import numpy as np
 import pytest, torch
@@ -13,29 +13,27 @@ def run(*args, data_home, timeout=300):
     return subprocess.run([str(COLLABNB), *args], capture_output=True, text=True, env=env, timeout=timeout)
 
 
-def small_movielens(path: Path, n_users=40, n_movies=30, seed=0) -> Path:
-    "A GroupLens-format zip: every user rates 12 movies, users 31-40 rate only one; titles 'Movie i (1990)', 'Star Wars (1977)' first"
+def small_movielens(n_users=40, n_movies=30, seed=0) -> dict:
+    "GroupLens' files of a small set: users 1-20 rate 12 movies, 21-40 only one; 'Star Wars (1977)' is movie 1"
     rng = np.random.default_rng(seed)
     rows = []
     for u in range(1, n_users + 1):
-        for m in rng.choice(n_movies, 1 if u > 30 else 12, replace=False) + 1:
+        for m in rng.choice(n_movies, 1 if u > 20 else 12, replace=False) + 1:
             rows.append(f"{u}\t{m}\t{rng.integers(1, 6)}\t{880000000 + len(rows)}\n")
     titles = ['Star Wars (1977)', 'Return of the Jedi (1983)'] + [f'Movie {i} (1990)' for i in range(3, n_movies + 1)]
     items = ''.join(f"{m}|{t}|01-Jan-1990||http://x|{GENRE_FLAGS}\n" for m, t in enumerate(titles, 1))
     users = ''.join(f"{u}|30|M|other|00000\n" for u in range(1, n_users + 1))
-    with zipfile.ZipFile(path, 'w') as z:
-        for name, text in (('u.data', ''.join(rows)), ('u.item', items), ('u.user', users)):
-            z.writestr(f'ml-100k/{name}', text.encode('latin-1'))
-    return path
+    return {'u.data': ''.join(rows).encode(), 'u.item': items.encode('latin-1'), 'u.user': users.encode()}
 
 
 @pytest.fixture(scope='module')
 def home(tmp_path_factory):
-    "A data folder whose cached MovieLens is the small data set, stored the way `load_movielens` stores it"
+    "A data folder whose stored MovieLens is the small data set, stored (with its manifest) the way a fetch stores it"
+    import collabnb.data as cd
     home = tmp_path_factory.mktemp('home')
-    zp = small_movielens(tmp_path_factory.mktemp('zip')/'ml-100k.zip')
-    r = run('data', '--path', str(zp), data_home=home)
-    assert r.returncode == 0, r.stderr
+    cd._store(small_movielens(), home/'ml-100k', 'a small test set')
+    r = run('data', data_home=home)
+    assert r.returncode == 0 and '260 ratings by 40 users of 30 movies' in r.stdout, (r.stdout, r.stderr)
     return home
 
 
@@ -52,8 +50,7 @@ def test_importing_the_command_imports_no_torch():
 def test_data_from_a_zip(tmp_path, grouplens_zip):
     r = run('data', '--path', str(grouplens_zip), data_home=tmp_path/'d')
     assert r.returncode == 0, r.stderr
-    assert '5 ratings by 3 users of 3 movies' in r.stdout and 'local file' in r.stdout
-    assert (tmp_path/'d'/'ml-100k'/'u.data').exists()
+    assert '5 ratings by 3 users of 3 movies' in r.stdout and str(grouplens_zip) in r.stdout
 
 
 def test_data_real(tmp_path):
