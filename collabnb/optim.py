@@ -86,7 +86,7 @@ def rmsprop_step(p:Vector, g:Vector, state:dict, lr:float,
                  prev:bool=True,   # divide by the previous step's `v` (the sheet) rather than this step's (PyTorch)
                 ) -> tuple:        # new parameters, `{'v': v}`
     "RMSProp: divide the gradient by `√v`, the root of a running average of its square"
-    v0 = state.get('v', g*g if prev else 0*g)   # no state yet: the sheet needs a v to divide by (g²); PyTorch starts at 0
+    v0 = state.get('v', g*g if prev else 0*g)   # no state yet: the sheet needs a v to divide by (g²); PyTorch: 0
     v = ema(v0, g*g, beta)
     return p - lr*g/((v0 if prev else v)**0.5 + eps), dict(v=v)
 
@@ -128,7 +128,8 @@ class Rule(NamedTuple):
 
 RULES = dict(sgd=Rule(sgd_step, (), 1e-4, check=True), momentum=Rule(momentum_step, ('m',), 3e-4),
              rmsprop=Rule(rmsprop_step, ('v',), 0.1), adam=Rule(adam_step, ('m', 'v'), 0.5),
-             adam_ann=Rule(adam_step, ('m', 'v'), 1., anneal=True), adagrad=Rule(adagrad_step, ('s',), 3., course=False))
+             adam_ann=Rule(adam_step, ('m', 'v'), 1., anneal=True),
+             adagrad=Rule(adagrad_step, ('s',), 3., course=False))
 
 
 # %% ../nbs/06_optimizers.ipynb #aa936873
@@ -137,10 +138,12 @@ def _check(rule:str, hyper:dict, init:dict) -> Rule:
     if rule not in RULES: raise ValueError(f"unknown rule {rule!r}; choose one of {', '.join(RULES)}")
     r = RULES[rule]
     if bad := [k for k in hyper if k not in r.hyper]:
-        raise ValueError(f"unknown hyper-parameter(s) {', '.join(bad)} for {rule!r}; valid: {', '.join(r.hyper) or 'none'}")
+        raise ValueError(f"unknown hyper-parameter(s) {', '.join(bad)} for {rule!r}; "
+                         f"valid: {', '.join(r.hyper) or 'none'}")
     cols = [f'{n}_{w}' for n in r.state for w in 'ba']
     if bad := [k for k in init if k not in cols]:
-        raise ValueError(f"unknown state column(s) {', '.join(bad)} in init for {rule!r}; valid: {', '.join(cols) or 'none'}")
+        raise ValueError(f"unknown state column(s) {', '.join(bad)} in init for {rule!r}; "
+                         f"valid: {', '.join(cols) or 'none'}")
     if bad := [n for n in r.state if (f'{n}_b' in init) != (f'{n}_a' in init)]:
         raise ValueError(f"init gives only one of {', '.join(f'{n}_b, {n}_a' for n in bad)}: give both or neither")
     return r
@@ -171,14 +174,15 @@ def trace(rule:str,            # one of `RULES`: 'sgd', 'momentum', 'rmsprop', '
           init:dict|None=None, # state before the first row by column name, e.g. `{'v_b': 1., 'v_a': 1.}`
           grow:float=2.,       # annealing rules: cut the rate when the gradient scale grows past `grow` × its best
           cut:float=4.,        # annealing rules: divide the rate by `cut`
-          **hyper,             # the step rule's hyper-parameters: `beta`, `beta1`, `beta2`, `eps` (and PyTorch's switches)
-         ) -> pd.DataFrame:    # one row per step: epoch, x, y, b, a, pred, err2, de_db, de_da, [est_*], [state], [lr], new_b, new_a
+          **hyper,             # the step rule's hyper-parameters: `beta`, `beta1`, `beta2`, `eps`, PyTorch's switches
+         ) -> pd.DataFrame:    # a row per step: epoch, x, y, b, a, pred, err2, de_db, de_da, [est_*, state, lr], new_*
     "Replay a tab of the `graddesc` sheet: one row per step of `rule` on the points `(xs, ys)`, online"
     init = init or {}
     r = _check(rule, hyper, init)
     lr = r.lr if lr is None else lr
     xs, ys = np.asarray(xs, np.float64), np.asarray(ys, np.float64)
-    if len(xs) != len(ys) or not len(xs): raise ValueError(f"need as many ys as xs, at least one: got {len(xs)} xs, {len(ys)} ys")
+    if len(xs) != len(ys) or not len(xs):
+        raise ValueError(f"need as many ys as xs, at least one: got {len(xs)} xs, {len(ys)} ys")
     p, state, rows, best = np.array([b, a], np.float64), _start(r.state, init), [], math.inf   # the sheet's order: b, a
     for epoch in range(epochs):
         for x, y in zip(xs, ys):

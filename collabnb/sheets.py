@@ -23,8 +23,11 @@ __all__ = ['soffice', 'need_soffice', 'recalculate', 'render', 'sheet_rmse', 'co
 
 # %% ../nbs/07_spreadsheets.ipynb #d0005016
 _RECALC_ALWAYS = '''<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+           xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
+  <prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop>
+</item>
 </oor:items>
 '''
 
@@ -43,10 +46,10 @@ def need_soffice(what:str, # what the caller would do with LibreOffice, for the 
 
 def _convert(paths:list, outdir:Path, to:str, timeout:float) -> list:
     "Convert `paths` with headless LibreOffice in a private profile that recalculates on load; the outputs' paths"
-    exe = soffice()
-    if exe is None: raise FileNotFoundError("LibreOffice is not installed: apt-get install libreoffice-calc")
     paths, outdir = [Path(p).resolve() for p in paths], Path(outdir).resolve()
     if any(p.parent == outdir for p in paths): raise ValueError(f"outdir {outdir} must differ from the inputs' folder")
+    exe = soffice()
+    if exe is None: raise FileNotFoundError("LibreOffice is not installed: apt-get install libreoffice-calc")
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as profile:
         (Path(profile)/'user').mkdir()
@@ -56,7 +59,8 @@ def _convert(paths:list, outdir:Path, to:str, timeout:float) -> list:
                              capture_output=True, text=True, timeout=timeout)
     outs = [outdir/f'{p.stem}.{to}' for p in paths]
     if missing := [o.name for o in outs if not o.exists()]:
-        raise RuntimeError(f"LibreOffice wrote no {', '.join(missing)} (exit {res.returncode}): {res.stderr.strip()[-300:]}")
+        raise RuntimeError(f"LibreOffice wrote no {', '.join(missing)} (exit {res.returncode}): "
+                           f"{res.stderr.strip()[-300:]}")
     return outs
 
 def recalculate(paths:list,        # .xlsx files to recalculate
@@ -89,8 +93,8 @@ def render(views:dict,         # name -> (workbook, sheet, cell range), e.g. `{'
     pdfs = _convert([src/f'{name}.xlsx' for name in views], outdir, 'pdf', timeout)
     out = {}
     for name, pdf in zip(views, pdfs):
-        subprocess.run(['pdftoppm', '-png', '-r', str(dpi), '-f', '1', '-l', '1', '-singlefile', str(pdf), str(outdir/name)],
-                       check=True, capture_output=True, timeout=timeout)
+        subprocess.run(['pdftoppm', '-png', '-r', str(dpi), '-f', '1', '-l', '1', '-singlefile', str(pdf),
+                        str(outdir/name)], check=True, capture_output=True, timeout=timeout)
         im = Image.open(outdir/f'{name}.png').convert('RGB')
         box = ImageOps.invert(im.convert('L')).getbbox()   # the drawn part of the page
         if box: im.crop((max(box[0] - 4, 0), max(box[1] - 4, 0), box[2] + 4, box[3] + 4)).save(outdir/f'{name}.png')
@@ -175,14 +179,16 @@ def _factor_sheet(ws, grid:pd.DataFrame, uf:np.ndarray, mf:np.ndarray,
     preds = f"{_a1(top, pc)}:{_a1(top + n_u - 1, pc + n_m - 1)}"
     _cell(ws, 1, 2, f'=SQRT(SUMXMY2({ratings},{preds})/COUNT({ratings}))', _FORMULA, bold=True, fmt='0.0000')
     for c in range(2, pc + n_m): ws.column_dimensions[get_column_letter(c)].width = 5.5
+    ws.column_dimensions['B'].width = ws.column_dimensions[get_column_letter(pc - 1)].width = 9   # the RMSE; the labels
     ws.freeze_panes = ws.cell(row=top, column=2)
-    changing = [f"{_a1(top, uc)}:{_a1(top + n_u - 1, uc + k - 1 + bias)}", f"{_a1(4, pc)}:{_a1(3 + k + bias, pc + n_m - 1)}"]
+    changing = [f"{_a1(top, uc)}:{_a1(top + n_u - 1, uc + k - 1 + bias)}",    # user factors (and biases)
+                f"{_a1(4, pc)}:{_a1(3 + k + bias, pc + n_m - 1)}"]             # movie factors (and biases)
     return dict(top=top, user_col=uc, pred_col=pc, k=k, n_users=n_u, n_movies=n_m, objective='B1', changing=changing,
                 last_col=pc + n_m - 1, last_row=top + n_u - 1)
 
 # %% ../nbs/07_spreadsheets.ipynb #90e8063d
 def _emb_sheet(ws, grid:pd.DataFrame, uf:np.ndarray, mf:np.ndarray, ub:np.ndarray, mb:np.ndarray, note:str='') -> dict:
-    "The long-format sheet: factor tables, one row per rating with factors by INDEX/MATCH and by one-hot × matrix, error, RMSE"
+    "The long-format sheet: factor tables; per rating, factors by INDEX/MATCH and one-hot × matrix, the error; RMSE"
     n_u, n_m, k = *grid.shape, uf.shape[1]
     u0, m0 = 5, 5 + n_u + 2                        # first rows of the user table and of the movie table
     uids, mids = f"$A${u0}:$A${u0 + n_u - 1}", f"$A${m0}:$A${m0 + n_m - 1}"
@@ -209,26 +215,27 @@ def _emb_sheet(ws, grid:pd.DataFrame, uf:np.ndarray, mf:np.ndarray, ub:np.ndarra
             _cell(ws, r, C[uh], f'=INDEX({utab},{urow},{f+1})', _FORMULA, fmt='0.00')
             _cell(ws, r, C[mh], f'=INDEX({mtab},{mrow},{f+1})', _FORMULA, fmt='0.00')
         c = {h: _a1(r, j) for h, j in C.items()}
-        _cell(ws, r, C['prediction'], f"=SUMPRODUCT({c['user f1']}:{c[f'user f{k}']},{c['movie f1']}:{c[f'movie f{k}']})"
-              f"+{c['user bias']}+{c['movie bias']}", _FORMULA, fmt='0.00')
+        dot = f"SUMPRODUCT({c['user f1']}:{c[f'user f{k}']},{c['movie f1']}:{c[f'movie f{k}']})"
+        _cell(ws, r, C['prediction'], f"={dot}+{c['user bias']}+{c['movie bias']}", _FORMULA, fmt='0.00')
         _cell(ws, r, C['err2'], f"=({c['prediction']}-{c['rating']})^2", _FORMULA, fmt='0.00')
         onehot = f"{_a1(r, C[int(grid.index[0])], 'c')}:{_a1(r, C[int(grid.index[-1])], 'c')}"
         for u2 in grid.index: _cell(ws, r, C[int(u2)], f'=IF({_a1(r, L, "c")}={_a1(4, C[int(u2)], "r")},1,0)', _FORMULA)
         for f in range(k):
-            _cell(ws, r, C[f'one-hot·U f{f+1}'], f'=MMULT({onehot},{_a1(u0, 2 + f, "rc")}:{_a1(u0 + n_u - 1, 2 + f, "rc")})',
-                  _FORMULA, fmt='0.00')
+            column = f'{_a1(u0, 2 + f, "rc")}:{_a1(u0 + n_u - 1, 2 + f, "rc")}'
+            _cell(ws, r, C[f'one-hot·U f{f+1}'], f'=MMULT({onehot},{column})', _FORMULA, fmt='0.00')
     last = 4 + len(rows)
     _cell(ws, 1, 1, 'RMSE', bold=True)
     _cell(ws, 1, 2, f"=SQRT(AVERAGE({_a1(5, C['err2'])}:{_a1(last, C['err2'])}))", _FORMULA, bold=True, fmt='0.0000')
     _cell(ws, 2, 1, note)
     for j in range(2, max(C.values()) + 1): ws.column_dimensions[get_column_letter(j)].width = 6
+    ws.column_dimensions['B'].width = 8
     ws.freeze_panes = ws.cell(row=5, column=L)
     return dict(cols=C, first=5, last=last, objective='B1', changing=[utab.replace('$', ''), mtab.replace('$', '')],
                 user_rows=(u0, u0 + n_u - 1), movie_rows=(m0, m0 + n_m - 1))
 
 # %% ../nbs/07_spreadsheets.ipynb #bd9537e9
 def _collab_factors(grid:pd.DataFrame, n_factors:int, seed:int, solve:bool) -> dict:
-    "Starting factors (uniform 0..1, as the lesson's RAND()), solved by `solve_grid` if `solve`; per tab, with the losses"
+    "Starting factors (uniform 0..1, as the lesson's RAND()), solved by `solve_grid` if `solve`; per tab, with losses"
     rng = np.random.default_rng(seed)
     uf, mf = rng.uniform(0, 1, (grid.shape[0], n_factors)), rng.uniform(0, 1, (n_factors, grid.shape[1]))
     zu, zm = np.zeros(grid.shape[0]), np.zeros(grid.shape[1])
@@ -258,13 +265,14 @@ def collab_workbook(path:str|Path,         # the .xlsx to write
         ws = wb.create_sheet(name)
         args = (grid, f['user_factors'], f['movie_factors'], f.get('user_bias'), f.get('movie_bias'))
         at = _emb_sheet(ws, *args) if name == 'movielens_emb' else _factor_sheet(ws, *args)
-        how = (f"solved: RMSE {f['losses'][0]:.4f} at the random start, {f['losses'][-1]:.4f} after "
-               f"{len(f['losses']) - 1} iterations of L-BFGS-B (collabnb.sheets.solve_grid). " if solve else 'random start. ')
+        how = 'random start. '
+        if solve: how = (f"solved: RMSE {f['losses'][0]:.4f} at the random start, {f['losses'][-1]:.4f} after "
+                         f"{len(f['losses']) - 1} iterations of L-BFGS-B (collabnb.sheets.solve_grid). ")
         _cell(ws, 2, 1, how + f"Solver: minimise {at['objective']} by changing {', '.join(at['changing'])}")
     return _save(wb, path)
 
 def collab_reference(ratings:pd.DataFrame, n:int=15, n_factors:int=5, seed:int=42, solve:bool=True) -> dict:
-    "What `collab_workbook` should compute, from Python: per sheet the grid, factors, predictions, RMSE and the solver's losses"
+    "What `collab_workbook` should compute, from Python: per sheet grid, factors, predictions, RMSE, losses"
     grid = crosstab(ratings, n, n)
     g, out = grid.to_numpy(dtype=float), {}
     for name, f in _collab_factors(grid, n_factors, seed, solve).items():
@@ -312,20 +320,23 @@ def solve_grid(grid:np.ndarray,                  # (users, movies) ratings, NaN 
     return _unpack(res.x, shapes), np.array(losses)
 
 # %% ../nbs/07_spreadsheets.ipynb #32b5bbe4
-_SHEET_NAMES = dict(sgd='basic', momentum='momentum', rmsprop='rmsprop', adam='adam', adam_ann='adam_ann', adagrad='adagrad')
+_SHEET_NAMES = dict(sgd='basic', momentum='momentum', rmsprop='rmsprop', adam='adam', adam_ann='adam_ann',
+                    adagrad='adagrad')
 
 def _sheet_params(rule:str, lr:float, epochs:int) -> dict:
-    "The parameter cells of a tab: lr, the step rule's numeric hyper-parameters and annealing constants (their defaults), epochs, start"
+    "A tab's parameter cells: lr, the rule's numeric hyper-parameters and annealing constants (defaults), epochs, start"
     r, trace_args = RULES[rule], inspect.signature(trace).parameters
     hyper = {k: v for k, v in r.hyper.items() if not isinstance(v, bool)}     # the switches are the sheet's conventions
     anneal = {k: trace_args[k].default for k in ('grow', 'cut')} if r.anneal else {}
     return dict(lr=lr, **hyper, **anneal, epochs=epochs, a0=1., b0=1.)
 
-_LABELS = dict(lr='learning rate', beta='beta', beta1='beta1', beta2='beta2', eps='eps', grow='anneal when scale > grow × best',
-               cut='...dividing lr by cut', epochs='epochs to run', a0='a at the start', b0='b at the start')
+_FMT = dict(x='0', y='0', b='0.0000', a='0.0000', new_b='0.0000', new_a='0.0000', lr='0.0000')
+_LABELS = dict(lr='learning rate', beta='beta', beta1='beta1', beta2='beta2', eps='eps',
+               grow='anneal when scale > grow × best', cut='...dividing lr by cut', epochs='epochs to run',
+               a0='a at the start', b0='b at the start')
 
 def _step(rule:str, c:dict, prev:dict, P:dict, w:str) -> tuple:
-    "One parameter's state formulas and step, as cell formulas: `c` this row's cells, `prev` the state before it, `P` parameters"
+    "One parameter's state and step as formulas: `c` this row's cells, `prev` the state before it, `P` parameters"
     s, g = RULES[rule].step, c[f'de_d{w}']
     lr = c['lr'] if RULES[rule].anneal else P['lr']
     if s is sgd_step: return {}, f"{lr}*{g}"
@@ -342,7 +353,7 @@ def _step(rule:str, c:dict, prev:dict, P:dict, w:str) -> tuple:
     raise ValueError(f"no sheet formulas for {s.__name__}")
 
 def _step_formulas(rule:str, c:dict, prev:dict, P:dict) -> dict:
-    "Formulas of one row's state and new parameters: `c` this row's cells, `prev` the state before it, `P` the parameter cells"
+    "Formulas of one row's state and new parameters: `c` this row's cells, `prev` the state before it, `P` parameters"
     out = {}
     for w in 'ba':
         state, step = _step(rule, c, prev, P, w)
@@ -367,7 +378,7 @@ def _graddesc_sheet(ws, rule:str, n:int, epochs:int, lr:float) -> dict:
     for i, name in enumerate(names):
         _cell(ws, 1 + i, 4, f'{name} before row 1', bold=True)
         g = _a1(first, C['de_d' + name[-1]])
-        sheet_v = RULES[rule].step is rmsprop_step     # the sheet's RMSProp divides by v before updating it: v starts at g²
+        sheet_v = RULES[rule].step is rmsprop_step     # the sheet's RMSProp divides by the v before: it starts at g²
         _cell(ws, 1 + i, 5, f'={g}^2' if sheet_v else 0, _FORMULA if sheet_v else _INPUT)
         start[name] = _a1(1 + i, 5, 'rc')
     scale_ends = []
@@ -393,7 +404,7 @@ def _graddesc_sheet(ws, rule:str, n:int, epochs:int, lr:float) -> dict:
                                f"{_a1(r - 1, C['lr'])}/{P['cut']},{_a1(r - 1, C['lr'])})")
             f |= _step_formulas(rule, c, prev, P)
             _cell(ws, r, C['epoch'], e)
-            for name, formula in f.items(): _cell(ws, r, C[name], formula, _FORMULA)
+            for name, formula in f.items(): _cell(ws, r, C[name], formula, _FORMULA, fmt=_FMT.get(name, '0.000'))
         if RULES[rule].anneal: scale_ends.append(_a1(first + (e + 1)*n - 1, C['scale']))
     # the per-epoch log: what the course's macro recorded, one row per epoch (blank beyond 'epochs to run')
     _cell(ws, head, 1, 'epoch', bold=True)
@@ -404,11 +415,13 @@ def _graddesc_sheet(ws, rule:str, n:int, epochs:int, lr:float) -> dict:
         _cell(ws, first + e, 2, f'=IF({_a1(first + e, 1)}<={P["epochs"]},AVERAGE({rows}),"")', _FORMULA, fmt='0.000')
     last = first + epochs*n - 1
     chart = LineChart()
-    chart.title, chart.y_axis.title, chart.x_axis.title = f'{rule}: mean squared error per epoch', 'mean err2 (log scale)', 'epoch'
+    chart.title = f'{rule}: mean squared error per epoch'
+    chart.y_axis.title, chart.x_axis.title = 'mean err2 (log scale)', 'epoch'
     chart.y_axis.scaling.logBase = 10
     chart.add_data(Reference(ws, min_col=2, min_row=head, max_row=first + epochs - 1), titles_from_data=True)
     chart.height, chart.width = 7, 12
     ws.add_chart(chart, _a1(1, max(C.values()) + 2))
+    ws.column_dimensions['A'].width, ws.column_dimensions['D'].width = 30, 15
     ws.freeze_panes = ws.cell(row=first, column=4)
     return dict(first=first, last=last, cols=C, params=P, log=(first, first + epochs - 1))
 
