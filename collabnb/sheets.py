@@ -330,7 +330,8 @@ def _sheet_params(rule:str, lr:float, epochs:int) -> dict:
     anneal = {k: trace_args[k].default for k in ('grow', 'cut')} if r.anneal else {}
     return dict(lr=lr, **hyper, **anneal, epochs=epochs, a0=1., b0=1.)
 
-_FMT = dict(x='0', y='0', b='0.0000', a='0.0000', new_b='0.0000', new_a='0.0000', lr='0.0000')
+_FMT = dict(x='0', y='0', b='0.0000', a='0.0000', new_b='0.0000', new_a='0.0000', lr='0.0000', err2='0.0',
+            de_da='0.0', v_b='0.00E+00', v_a='0.00E+00', s_b='0.00E+00', s_a='0.00E+00')   # the rest: 0.000
 _LABELS = dict(lr='learning rate', beta='beta', beta1='beta1', beta2='beta2', eps='eps',
                grow='anneal when scale > grow × best', cut='...dividing lr by cut', epochs='epochs to run',
                a0='a at the start', b0='b at the start')
