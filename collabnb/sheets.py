@@ -13,7 +13,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from PIL import Image, ImageOps
 from scipy.optimize import minimize
-from .data import crosstab
+from .data import atomic_write, crosstab
 from .optim import (RULES, adagrad_step, adam_step, graddesc_data, momentum_step, rmsprop_step, sgd_step,
                             trace)
 
@@ -124,12 +124,9 @@ def _a1(row:int, col:int, absolute:str='') -> str:
     return f"{'$' if 'c' in absolute else ''}{get_column_letter(col)}{'$' if 'r' in absolute else ''}{row}"
 
 def _save(wb:Workbook, path:str|Path) -> Path:
-    "Save `wb` to `path` through a temporary file in the same folder, so a failed save leaves no half-written file"
-    path = Path(path)
-    tmp = path.with_name(f'.{path.name}.part')
-    try: wb.save(tmp); tmp.replace(path)
-    finally: tmp.unlink(missing_ok=True)
-    return path
+    "Save `wb` to `path` through `atomic_write` (lesson 00), so a failed save leaves no half-written file"
+    with atomic_write(path) as tmp: wb.save(tmp)
+    return Path(path)
 
 def _cell(ws, row:int, col:int, value, fill=None, bold:bool=False, fmt:str|None=None):
     "Write `value` to a cell, shaded as an input or a formula, bold, with a number format"

@@ -33,7 +33,7 @@ def ratings(): return load_movielens(verbose=False).ratings
 @pytest.fixture(scope='module')
 def books(libreoffice, ratings, tmp_path_factory):
     "The workbooks `collabnb sheets` writes, learners' edits of them, and their recalculated copies"
-    from collabnb.cli import sheets as cli_sheets   # the command a learner runs
+    from collabnb.cli import sheets_command as cli_sheets   # what `collabnb sheets` runs
     d = tmp_path_factory.mktemp('books')
     cli_sheets(str(d), epochs=EPOCHS)
     gd, cf = d/'graddesc.xlsx', d/'collab_filter.xlsx'
