@@ -35,11 +35,14 @@ def soffice() -> str|None:
     "The LibreOffice command, if it is installed"
     return shutil.which('soffice') or shutil.which('libreoffice')
 
-def need_soffice(what:str, # what the caller would do with LibreOffice, for the message
-                ) -> bool: # True if LibreOffice is installed
+def need_soffice(what:str,             # what the caller would do with LibreOffice, for the message
+                 pictures:bool=False,  # also need `pdftoppm`, to turn LibreOffice's PDF into a PNG (`render`)
+                ) -> bool:             # True if the tools are installed
     "True if LibreOffice is installed; else warn loudly that `what` is skipped, or raise if the `CI` variable is set"
-    if soffice(): return True
-    msg = f"LibreOffice is not installed (apt-get install libreoffice-calc): {what} is skipped"
+    missing = [] if soffice() else ['LibreOffice (apt-get install libreoffice-calc)']
+    if pictures and not shutil.which('pdftoppm'): missing.append('pdftoppm (apt-get install poppler-utils)')
+    if not missing: return True
+    msg = f"{' and '.join(missing)} not installed: {what} is skipped"
     if os.environ.get('CI'): raise RuntimeError(msg.replace('is skipped', 'cannot run, and CI must run it'))
     warnings.warn(msg, stacklevel=2)
     return False
@@ -50,6 +53,8 @@ def _convert(paths:list, outdir:Path, to:str, timeout:float) -> list:
     if any(p.parent == outdir for p in paths): raise ValueError(f"outdir {outdir} must differ from the inputs' folder")
     exe = soffice()
     if exe is None: raise FileNotFoundError("LibreOffice is not installed: apt-get install libreoffice-calc")
+    if to == 'pdf' and not shutil.which('pdftoppm'):
+        raise FileNotFoundError("pdftoppm is not installed: apt-get install poppler-utils")
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as profile:
         (Path(profile)/'user').mkdir()
