@@ -22,7 +22,8 @@ class Embedding(nn.Module):
         super().__init__()
         self.weight, self.is_bias = create_params((n, k)), is_bias
     def forward(self, idx:Tensor) -> Tensor: return self.weight[idx]  # (bs,) -> (bs, k)
-    def extra_repr(self): return f"{self.weight.shape[0]}, {self.weight.shape[1]}" + (", is_bias=True" if self.is_bias else "")
+    def extra_repr(self):
+        return f"{self.weight.shape[0]}, {self.weight.shape[1]}" + (", is_bias=True" if self.is_bias else "")
 
 # %% ../nbs/01_dot_product.ipynb #051d8282
 class DotProduct(nn.Module):
@@ -64,7 +65,9 @@ def sigmoid_range(x:Tensor,   # raw activations
 # %% ../nbs/03_sigmoid_range.ipynb #9a8f2806
 class Head(nn.Module):
     "An output head: maps a model's raw score to a rating between `low` and `high`; `inverse` maps a rating back"
-    def __init__(self, low:float, high:float): super().__init__(); self.low, self.high = low, high
+    def __init__(self, low:float, high:float):
+        super().__init__()
+        self.low, self.high = low, high
     def inverse(self, r:Tensor) -> Tensor: raise NotImplementedError(f"{type(self).__name__} has no inverse")
     def extra_repr(self): return f"low={self.low}, high={self.high}"
 
