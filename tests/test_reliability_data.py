@@ -63,7 +63,7 @@ def test_explicit_path_is_read_even_when_cache_is_full(stored, tmp_path):
         load_movielens(bad)
     other = gl_zip(tmp_path/'other.zip', data="1\t1\t2\t5\n")
     ml = load_movielens(other)
-    assert ml.ratings.rating.tolist() == [2] and ml.source == str(other)
+    assert ml.ratings.rating.tolist() == [2] and ml.source == f"local file {other}"
     assert len(load_movielens(verbose=False).ratings) == 5         # the stored copy is unchanged
 
 
