@@ -162,7 +162,7 @@ def _as_movielens(data:MovieLens|pd.DataFrame) -> MovieLens:
     if not isinstance(data, pd.DataFrame): return data
     if missing := {'user', 'movie', 'rating'} - set(data.columns):
         raise ValueError(f"ratings need columns user, movie, rating; missing {', '.join(sorted(missing))}")
-    where, r = 'the ratings DataFrame', data.reset_index(drop=True)
+    where, r = 'the ratings DataFrame', data   # rows keep their index; errors count them from 1
     r = r.assign(**{c: _numbers(r[c], c, where, whole=c != 'rating', unit='row') for c in ('user', 'movie', 'rating')})
     _check_ratings(r, where, 0.5, 5, unit='row')
     return MovieLens(r, None, None, 'a DataFrame')
