@@ -74,8 +74,8 @@ def _lookup(vocab:pd.Index, ids, what:str) -> Tensor:
     ids = np.atleast_1d(np.asarray(ids))
     idx = vocab.get_indexer(ids)
     if (idx < 0).any():
-        raise KeyError(f"{what} id {ids[idx < 0][0]} is not in the data "
-                       f"({what} ids run from {vocab.min()} to {vocab.max()})")
+        raise KeyError(f"{what} id {ids[idx < 0][0]} is not in the data: no rating has it "
+                       f"(the data has {len(vocab):,} {what}s, with ids from {vocab.min()} to {vocab.max()})")
     return torch.as_tensor(idx, dtype=torch.long)
 
 @patch
