@@ -201,8 +201,11 @@ class LessonResult:
     def ok(self): return not self.problems
 
     def __str__(self):
-        head = f"{'ok  ' if self.ok else 'FAIL'} {self.name}: {self.cells} code cells, {self.images} images, {self.seconds:.0f} s"
-        return '\n'.join([head] + [f"     - {p}" for p in self.problems] + [f"     note: {n}" for n in self.notes])
+        what = (f"{self.cells} code cells, {self.images} images, {self.seconds:.0f} s" if self.name != 'library' else
+                "the lessons' nbdev_export() " + ('left collabnb/ as it was' if self.ok else 'changed collabnb/'))
+        head = f"{'ok  ' if self.ok else 'FAIL'} {self.name}: {what}"
+        item = lambda tag, text: f"     {tag} " + str(text).replace('\n', '\n       ')
+        return '\n'.join([head] + [item('-', p) for p in self.problems] + [item('note:', n) for n in self.notes])
 
 
 def _stored_plots(nb_path: Path) -> set[int]:
@@ -240,7 +243,8 @@ def _cell_label(cells, i):
 def run_lesson(page, lab: Lab, nb: Path, shots: Path) -> LessonResult:
     res = LessonResult(nb.stem)
     t0 = time.time()
-    page.goto(f'{lab.url}/lab/tree/{nb.name}?token={lab.token}')
+    # a workspace of its own per lesson, so the tabs of earlier lessons are not restored (with their kernels)
+    page.goto(f'{lab.url}/lab/workspaces/{nb.stem}/tree/{nb.name}?token={lab.token}')
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
                            " && window.jupyterapp.shell.currentWidget.content"
                            " && window.jupyterapp.shell.currentWidget.content.widgets.length > 0", timeout=120_000)
@@ -275,10 +279,15 @@ def run_lesson(page, lab: Lab, nb: Path, shots: Path) -> LessonResult:
     def flag(i, msg):
         res.problems.append(msg)
         bad_cells.append(i)
-    for c in code:
-        if not c['count'] and not any(o['output_type'] == 'error' for o in c['outputs']):
-            flag(c['i'], f"{_cell_label(cells, c['i'])} did not run")
-            break
+    stop = next((c['i'] for c in code for o in c['outputs'] if o['output_type'] == 'error'), None)
+    if stop is None:
+        for c in code:
+            if not c['count']:
+                flag(c['i'], f"{_cell_label(cells, c['i'])} did not run")
+                break
+    else:
+        skipped = sum(1 for c in code if c['i'] > stop and not c['count'])
+        res.problems.append(f"Run All stopped at {_cell_label(cells, stop)}: {skipped} code cell(s) after it did not run")
     for c in code:
         for o in c['outputs']:
             if o['output_type'] == 'error':
@@ -294,7 +303,7 @@ def run_lesson(page, lab: Lab, nb: Path, shots: Path) -> LessonResult:
                     flag(c['i'], f"{_cell_label(cells, c['i'])} shows {plain!r} instead of a plot")
     rendered = page.evaluate(_RENDER_JS)
     res.images = sum(r['images'] + r['svgs'] for r in rendered)
-    for i in sorted(_stored_plots(nb)):
+    for i in sorted(i for i in _stored_plots(nb) if stop is None or i < stop):
         r = rendered[i] if i < len(rendered) else None
         if r is None or (r['loaded'] + r['svgs']) == 0:
             flag(i, f"{_cell_label(cells, i)} plots in the stored notebook but shows no rendered image")

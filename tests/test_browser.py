@@ -31,4 +31,4 @@ def test_lessons_run_in_jupyterlab(capsys):
         results = browser.run(lessons, log=lambda s: print(s, flush=True))
     assert _tree_status() == before, "the browser run changed the working tree"
     failed = [r for r in results if not r.ok]
-    assert not failed, "\n".join(map(str, failed))
+    if failed: pytest.fail("\n".join(map(str, failed)), pytrace=False)
