@@ -67,7 +67,8 @@ def _copy_project(dest: Path) -> Path:
     "Copy the project's working tree (what `git` would see, no `.git`, `.venv` or data) to `dest`"
     top = {'.git', '.venv', 'venv', 'data', '_docs', '_proc', 'build', 'dist'}
     def ignore(d, names):
-        skip = {n for n in names if n in {'__pycache__', '.ipynb_checkpoints', '.pytest_cache'} or n.endswith('.egg-info')}
+        skip = {n for n in names if n in {'__pycache__', '.ipynb_checkpoints', '.pytest_cache'}
+                or n.endswith('.egg-info')}
         if Path(d) == ROOT: skip |= top & set(names)
         return skip
     shutil.copytree(ROOT, dest, ignore=ignore)
@@ -97,7 +98,8 @@ class Lab:
             f = Path(env['JUPYTERLAB_SETTINGS_DIR'])/name
             f.parent.mkdir(parents=True, exist_ok=True)
             f.write_text(json.dumps(settings))
-        env['PYTHONPATH'] = os.pathsep.join([str(self.root)] + [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p])
+        paths = [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p]
+        env['PYTHONPATH'] = os.pathsep.join([str(self.root)] + paths)  # the kernel imports the copy's collabnb
         env['COLLABNB_DATA'] = str(self.data)
         env['PATH'] = os.pathsep.join([str(Path(sys.executable).parent), env.get('PATH', '')])
         env.pop('JUPYTER_TOKEN', None)
@@ -115,7 +117,8 @@ class Lab:
                                      stdin=subprocess.DEVNULL)
         t0 = time.time()
         while time.time() - t0 < timeout:
-            if self.proc.poll() is not None: raise RuntimeError(f"jupyter lab exited ({self.proc.returncode}):\n{self.log.read_text()}")
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited ({self.proc.returncode}):\n{self.log.read_text()}")
             try:
                 self.api('GET', 'status')
                 return self
@@ -174,12 +177,16 @@ _RENDER_JS = """() => {
     const outs = [...c.node.querySelectorAll('.jp-OutputArea-output')];
     const imgs = outs.flatMap(o => [...o.querySelectorAll('img')]);
     const html = outs.filter(o => o.dataset.mimeType === 'text/html');
-    const maths = html.flatMap(o => [...o.querySelectorAll('mjx-container, .MathJax')]).map(e => e.closest('td, th, p, div')?.textContent?.slice(0, 80) || '');
+    const maths = html.flatMap(o => [...o.querySelectorAll('mjx-container, .MathJax')])
+      .map(e => e.closest('td, th, p, div')?.textContent?.slice(0, 80) || '');
     const black = html.flatMap(o => [...o.querySelectorAll('td, th')]).filter(td => {
       const bg = getComputedStyle(td).backgroundColor, t = td.textContent.trim().toLowerCase();
       return (bg === 'rgb(0, 0, 0)' || bg === 'rgba(0, 0, 0, 1)') && ['', 'nan', 'none', '<na>'].includes(t);
     }).length;
-    const tables = outs.map(o => [...o.querySelectorAll('td')].map(td => td.textContent.trim()).join('|')).filter(t => t);
+    // a table's signature: its column titles and its number of rows (fastprogress rounds what History shows in full)
+    const tables = outs.map(o => o.querySelector('table')).filter(t => t).map(t =>
+      [...t.querySelectorAll('thead th')].map(th => th.textContent.trim()).filter(x => x).join('|')
+      + '#' + t.querySelectorAll('tbody tr').length);
     return {i, images: imgs.length, loaded: imgs.filter(im => im.complete && im.naturalWidth > 0).length,
             svgs: outs.filter(o => o.dataset.mimeType === 'image/svg+xml').length,
             progress: outs.some(o => o.querySelector('progress, table.fastprogress')), maths, black, tables};
@@ -209,7 +216,7 @@ class LessonResult:
 
 
 def _stored_plots(nb_path: Path) -> set[int]:
-    "Indices of the cells whose stored outputs (the committed notebook) hold an image: they must plot in the browser too"
+    "Indices of the cells whose stored outputs (the committed notebook) hold an image: they must plot in the browser"
     cells = json.loads(nb_path.read_text())['cells']
     return {i for i, c in enumerate(cells) for o in c.get('outputs', [])
             if any(k.startswith('image/') for k in o.get('data', {}))}
@@ -230,7 +237,8 @@ def _seconds(timing) -> float | None:
     "How long a cell ran, from JupyterLab's `execution` metadata (recordTiming)"
     from datetime import datetime
     try:
-        a, b = (datetime.fromisoformat(timing[k].replace('Z', '+00:00')) for k in ('iopub.execute_input', 'shell.execute_reply'))
+        a, b = (datetime.fromisoformat(timing[k].replace('Z', '+00:00'))
+                for k in ('iopub.execute_input', 'shell.execute_reply'))
         return (b - a).total_seconds()
     except (TypeError, KeyError, ValueError): return None
 
@@ -248,8 +256,8 @@ def run_lesson(page, lab: Lab, nb: Path, shots: Path) -> LessonResult:
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
                            " && window.jupyterapp.shell.currentWidget.content"
                            " && window.jupyterapp.shell.currentWidget.content.widgets.length > 0", timeout=120_000)
-    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status === 'idle'",
-                           timeout=120_000)
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status"
+                           " === 'idle'", timeout=120_000)
     page.wait_for_timeout(1500)  # let JupyterLab finish what it does on opening (kernel info, metadata)
     st = page.evaluate(_STATE_JS)
     if st['dirty'] or st['dirtyMark']:
@@ -270,7 +278,8 @@ def run_lesson(page, lab: Lab, nb: Path, shots: Path) -> LessonResult:
         if quiet >= 2: break
         if time.time() - t_run > LESSON_TIMEOUT:
             running = [c['i'] for c in code if '*' in c['prompt']]
-            res.problems.append(f"Run All did not finish in {LESSON_TIMEOUT:.0f} s (kernel {st['kernel']}, cells {running} at [*])")
+            res.problems.append(f"Run All did not finish in {LESSON_TIMEOUT:.0f} s "
+                                f"(kernel {st['kernel']}, cells {running} at [*])")
             break
     res.seconds = time.time() - t_run
     cells = st['cells']
@@ -287,7 +296,8 @@ def run_lesson(page, lab: Lab, nb: Path, shots: Path) -> LessonResult:
                 break
     else:
         skipped = sum(1 for c in code if c['i'] > stop and not c['count'])
-        res.problems.append(f"Run All stopped at {_cell_label(cells, stop)}: {skipped} code cell(s) after it did not run")
+        res.problems.append(f"Run All stopped at {_cell_label(cells, stop)}: "
+                            f"{skipped} code cell(s) after it did not run")
     for c in code:
         for o in c['outputs']:
             if o['output_type'] == 'error':
@@ -317,7 +327,7 @@ def run_lesson(page, lab: Lab, nb: Path, shots: Path) -> LessonResult:
             flag(r['i'], f"{_cell_label(cells, r['i'])}: {r['black']} table cell(s) with no value painted black")
     for r in rendered:
         if len(set(r['tables'])) < len(r['tables']):
-            res.notes.append(f"{_cell_label(cells, r['i'])} shows the same table twice")
+            res.notes.append(f"{_cell_label(cells, r['i'])} shows the same table twice (same columns, same rows)")
     for c in code:
         secs = _seconds(c['timing'])
         if secs is not None and secs > SILENT_SECONDS and not rendered[c['i']]['progress']:
@@ -352,10 +362,11 @@ def _library_changes(src: Path, copy: Path) -> list[str]:
 
 
 def run(lessons=None, shots: Path | None = None, data: Path | None = None, keep=False, log=print) -> list[LessonResult]:
-    "Run `lessons` (see `lesson_paths`) in JupyterLab and Chromium; return one `LessonResult` each (and one for the library)"
+    "Run `lessons` (see `lesson_paths`) in JupyterLab and Chromium: a `LessonResult` each, and one for the library"
     from playwright.sync_api import sync_playwright
     paths = lesson_paths(lessons)
-    shots = Path(shots or os.environ.get('COLLABNB_BROWSER_SHOTS') or Path(tempfile.gettempdir())/'collabnb-browser-shots')
+    shots = Path(shots or os.environ.get('COLLABNB_BROWSER_SHOTS')
+                 or Path(tempfile.gettempdir())/'collabnb-browser-shots')
     if shots.exists(): shutil.rmtree(shots)
     shots.mkdir(parents=True)
     data = Path(data or os.environ.get('COLLABNB_DATA') or ROOT/'data')
@@ -373,7 +384,8 @@ def run(lessons=None, shots: Path | None = None, data: Path | None = None, keep=
                     page = ctx.new_page()
                     try: res = run_lesson(page, lab, copy/'nbs'/nb.name, shots)
                     except Exception as e:
-                        res = LessonResult(nb.stem, problems=[f"the browser run broke: {type(e).__name__}: {_short(str(e), 500)}"])
+                        why = f"the browser run broke: {type(e).__name__}: {_short(str(e), 500)}"
+                        res = LessonResult(nb.stem, problems=[why])
                         try: page.screenshot(path=shots/f"{nb.stem.split('_')[0]}-broken.png")
                         except Exception: pass
                     finally:
@@ -383,8 +395,8 @@ def run(lessons=None, shots: Path | None = None, data: Path | None = None, keep=
                     log(str(res))
             finally: ctx.close()
         changed = _library_changes(ROOT, copy)
-        lib = LessonResult('library', problems=[f"the lessons' nbdev_export() changed collabnb/{n}: notebooks and library "
-                                                f"are out of sync (run nbdev_export)" for n in changed])
+        lib = LessonResult('library', problems=[f"the lessons' nbdev_export() changed collabnb/{n}: notebooks and "
+                                                f"library are out of sync (run nbdev_export)" for n in changed])
         results.append(lib)
         log(str(lib))
     finally:
@@ -404,7 +416,7 @@ def main(argv=None):
     t0 = time.time()
     results = run(lessons, a.shots, keep=a.keep)
     bad = [r.name for r in results if not r.ok]
-    print(f"browser: {len(results) - len(bad)}/{len(results)} checks passed ({len(results) - 1} lessons and the library)"
+    print(f"browser: {len(results) - len(bad)}/{len(results)} passed ({len(results) - 1} lessons and the library)"
           f"{', failed: ' + ' '.join(bad) if bad else ''}; {time.time() - t0:.0f} s in all")
     return 1 if bad else 0
 
