@@ -19,7 +19,8 @@ process id when the run ends, pass or fail.
 Screenshots go to `--shots` (default: `$COLLABNB_BROWSER_SHOTS`, else
 `<tmp>/collabnb-browser-shots`): per lesson `<lesson>-1-first.png` (the first screen after
 the run), `<lesson>-2-progress.png` (the first progress table, if any) and
-`<lesson>-3-plot.png` (the first plot, if any), `<lesson>-4-problem.png` (the first cell that failed, if any).
+`<lesson>-3-plot.png` (the first plot, if any), `<lesson>-4-problem.png` (the first cell that failed, if any);
+with `--every-plot`, each plot on its own too.
 
     python tests/browser.py                 # the default lessons: 01b, 07, 08
     python tests/browser.py 00 03           # these lessons (by number)
@@ -248,7 +249,7 @@ def _cell_label(cells, i):
     return f"cell {i} ({src[0][:60]!r})" if src else f"cell {i}"
 
 
-def run_lesson(page, lab: Lab, nb: Path, shots: Path) -> LessonResult:
+def run_lesson(page, lab: Lab, nb: Path, shots: Path, every_plot=False) -> LessonResult:
     res = LessonResult(nb.stem)
     t0 = time.time()
     # a workspace of its own per lesson, so the tabs of earlier lessons are not restored (with their kernels)
@@ -349,6 +350,12 @@ def run_lesson(page, lab: Lab, nb: Path, shots: Path) -> LessonResult:
         page.wait_for_timeout(300)
         page.screenshot(path=shot(tag))
         res.shots.append(shot(tag))
+    if every_plot:  # each plot on its own, for a person to look at: <lesson>-plot-<cell>-<n>.png
+        for r in rendered:
+            for k in range(r['loaded']):
+                img = cell_nodes.nth(r['i']).locator('.jp-OutputArea-output img').nth(k)
+                img.screenshot(path=shot(f"plot-{r['i']}-{k}"))
+                res.shots.append(shot(f"plot-{r['i']}-{k}"))
     res.seconds = time.time() - t0
     return res
 
@@ -361,7 +368,8 @@ def _library_changes(src: Path, copy: Path) -> list[str]:
                   if not ((a/n).exists() and (b/n).exists() and (a/n).read_bytes() == (b/n).read_bytes()))
 
 
-def run(lessons=None, shots: Path | None = None, data: Path | None = None, keep=False, log=print) -> list[LessonResult]:
+def run(lessons=None, shots: Path | None = None, data: Path | None = None, keep=False, every_plot=False,
+        log=print) -> list[LessonResult]:
     "Run `lessons` (see `lesson_paths`) in JupyterLab and Chromium: a `LessonResult` each, and one for the library"
     from playwright.sync_api import sync_playwright
     paths = lesson_paths(lessons)
@@ -382,7 +390,7 @@ def run(lessons=None, shots: Path | None = None, data: Path | None = None, keep=
             try:
                 for nb in paths:
                     page = ctx.new_page()
-                    try: res = run_lesson(page, lab, copy/'nbs'/nb.name, shots)
+                    try: res = run_lesson(page, lab, copy/'nbs'/nb.name, shots, every_plot)
                     except Exception as e:
                         why = f"the browser run broke: {type(e).__name__}: {_short(str(e), 500)}"
                         res = LessonResult(nb.stem, problems=[why])
@@ -411,10 +419,11 @@ def main(argv=None):
     ap.add_argument('--all', action='store_true', help="run every numbered lesson")
     ap.add_argument('--shots', type=Path, help="folder for the screenshots")
     ap.add_argument('--keep', action='store_true', help="keep the temporary project copy and server log")
+    ap.add_argument('--every-plot', action='store_true', help="also save each plot on its own")
     a = ap.parse_args(argv)
     lessons = ['all'] if a.all else (a.lessons or os.environ.get('COLLABNB_BROWSER_LESSONS', '').split() or None)
     t0 = time.time()
-    results = run(lessons, a.shots, keep=a.keep)
+    results = run(lessons, a.shots, keep=a.keep, every_plot=a.every_plot)
     bad = [r.name for r in results if not r.ok]
     print(f"browser: {len(results) - len(bad)}/{len(results)} passed ({len(results) - 1} lessons and the library)"
           f"{', failed: ' + ' '.join(bad) if bad else ''}; {time.time() - t0:.0f} s in all")
