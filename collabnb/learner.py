@@ -372,4 +372,5 @@ class WeightDecayCB(Callback):
         self.wd, self.mode = wd, mode
     def after_loss(self):
         "While training, add the penalty to the loss that fastai will differentiate"
-        if self.training: self.learn.loss_grad = self.loss_grad + self.wd * l2_penalty(self.model, self.mode, self.xb[0])
+        if not self.training: return
+        self.learn.loss_grad = self.loss_grad + self.wd * l2_penalty(self.model, self.mode, self.xb[0])
