@@ -359,13 +359,18 @@ def book_recipe(dls,              # fastai `DataLoaders`: `CollabDataLoaders.fro
     with learn.no_bar(), learn.no_logging(), torch_threads(threads): learn.fit_one_cycle(epochs, 5e-3, wd=0.1)
     return learn, time.perf_counter() - t0
 
-# %% ../nbs/04_weight_decay.ipynb #07e33430
+# %% ../nbs/04_weight_decay.ipynb #7d8a6c78
 from fastai.callback.core import Callback
 
-# %% ../nbs/04_weight_decay.ipynb #d30c036d
+# %% ../nbs/04_weight_decay.ipynb #3fd7981e
 class WeightDecayCB(Callback):
-    "fastai callback: add `wd * l2_penalty(model, mode, xb)` to the training loss"
+    "fastai callback: add `wd * l2_penalty(model, mode, x)` of the batch `x` to the training loss"
     order = 0
-    def __init__(self, wd:float, mode:str='rows'): self.wd, self.mode = wd, mode
+    def __init__(self,
+                 wd:float,            # strength of the penalty
+                 mode:str='rows'):    # 'rows' (per rating) or 'tables' (whole tables): see `l2_penalty`
+        self.wd, self.mode = wd, mode
     def after_loss(self):
-        if self.training: self.learn.loss_grad = self.loss_grad + self.wd * l2_penalty(self.model, self.mode, self.xb[0])
+        "While training, add the penalty to the loss that fastai will differentiate"
+        if not self.training: return
+        self.learn.loss_grad = self.loss_grad + self.wd * l2_penalty(self.model, self.mode, self.xb[0])

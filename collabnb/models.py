@@ -112,14 +112,14 @@ class LearnableRange(Head):
         return torch.logit(((r - lo) / (hi - lo)).clamp(eps, 1 - eps))
     def extra_repr(self): return super().extra_repr() + f", k={self.k.item():.3f}"
 
-# %% ../nbs/05_mini_net.ipynb #b13fc672
+# %% ../nbs/05_mini_net.ipynb #9f69e7a8
 class EmbeddingNet(nn.Module):
     "The 2018 mini net: concatenated user and movie embeddings through one hidden layer"
     def __init__(self, n_users:int, n_movies:int,
                  n_factors:int|tuple=50,   # embedding width, or (user width, movie width)
-                 nh:int=100,               # width of the hidden layer
+                 nh:int=10,                # width of the (one) hidden layer
                  p1:float=0.05,            # dropout on the embeddings
-                 p2:float=0.25,            # dropout on the hidden layer
+                 p2:float=0.5,             # dropout on the hidden layer
                  head:nn.Module|None=None):# applied to the output, e.g. `SigmoidRange(0, 5.5)`
         super().__init__()
         nu, nm = (n_factors, n_factors) if isinstance(n_factors, int) else n_factors
@@ -130,13 +130,19 @@ class EmbeddingNet(nn.Module):
         h = torch.cat([self.user_factors(x[:, 0]), self.movie_factors(x[:, 1])], 1)  # (bs, nu + nm)
         return self.head(self.layers(h).squeeze(1))                          # (bs, 1) -> (bs,)
 
-# %% ../nbs/05_mini_net.ipynb #912790c1
-def emb_sz_rule(n_cat:int) -> int:
+# %% ../nbs/05_mini_net.ipynb #fb36a877
+def emb_sz_rule(n_cat:int, # number of categories (users, or movies)
+               ) -> int:   # the embedding width for them
     "fastai's rule of thumb for the width of an embedding of `n_cat` categories"
     return min(600, round(1.6 * n_cat**0.56))
 
-# %% ../nbs/05_mini_net.ipynb #7f308a7f
+# %% ../nbs/05_mini_net.ipynb #f029571f
 class CollabNN(EmbeddingNet):
-    "fastbook's `CollabNN`: the mini net without dropout, sizes given as (rows, width)"
-    def __init__(self, user_sz:tuple, item_sz:tuple, n_act:int=100, head:nn.Module|None=None):
-        super().__init__(user_sz[0], item_sz[0], (user_sz[1], item_sz[1]), nh=n_act, p1=0., p2=0., head=head)
+    "fastbook's `CollabNN`: the mini net without dropout, sizes given as (rows, width), output in `y_range`"
+    def __init__(self,
+                 user_sz:tuple,              # (number of users, user embedding width)
+                 item_sz:tuple,              # (number of movies, movie embedding width)
+                 y_range:tuple=(0, 5.5),     # the output's (low, high), through `sigmoid_range`
+                 n_act:int=100):             # width of the hidden layer
+        super().__init__(user_sz[0], item_sz[0], (user_sz[1], item_sz[1]), nh=n_act, p1=0., p2=0.,
+                         head=SigmoidRange(*y_range))
