@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 from torch import nn, Tensor
 from fastprogress.fastprogress import master_bar, progress_bar
 from fastcore.basics import patch
+from fastai.callback.core import Callback  # the base of lesson 04's `WeightDecayCB`
 from .data import CollabData, MovieLens, split_random
 from .models import Embedding
 
@@ -358,9 +359,6 @@ def book_recipe(dls,              # fastai `DataLoaders`: `CollabDataLoaders.fro
     t0 = time.perf_counter()
     with learn.no_bar(), learn.no_logging(), torch_threads(threads): learn.fit_one_cycle(epochs, 5e-3, wd=0.1)
     return learn, time.perf_counter() - t0
-
-# %% ../nbs/04_weight_decay.ipynb #7d8a6c78
-from fastai.callback.core import Callback
 
 # %% ../nbs/04_weight_decay.ipynb #3fd7981e
 class WeightDecayCB(Callback):
