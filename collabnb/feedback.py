@@ -46,7 +46,8 @@ def planted_world(n_users:int=300,  # users
                  ) -> World:
     "Tastes from `synthetic_ratings`' planted factors, plus a small group of enthusiasts for a few niche movies"
     _, p = synthetic_ratings(n_users, n_movies, seed=seed)
-    taste = torch.tensor(p.mean + p.user_bias[:, None] + p.movie_bias[None] + p.user_factors @ p.movie_factors.T).float()
+    taste = p.mean + p.user_bias[:, None] + p.movie_bias[None] + p.user_factors @ p.movie_factors.T
+    taste = torch.tensor(taste).float()
     g = torch.Generator().manual_seed(seed)
     fans, niche = torch.randperm(n_users, generator=g)[:n_fans], torch.randperm(n_movies, generator=g)[:n_niche]
     taste[:, niche] -= dislike
@@ -66,7 +67,7 @@ def first_ratings(world:World,               # the planted tastes
                   density:float=0.05,         # share of pairs rated before the recommender
                   gen:torch.Generator|None=None,  # seeds the choice
                  ) -> Tensor:                 # (n, 2) rated (user, movie) pairs
-    "Who rated what before the recommender: a random `density` of pairs, but the niche only by its enthusiasts, all of it"
+    "Who rated what before the recommender: a random `density` of pairs, except the niche, rated by all its enthusiasts"
     seen = torch.rand(world.n_users, world.n_movies, generator=gen) < density
     seen[:, world.niche] = False
     seen[world.fans[:, None], world.niche] = True
@@ -86,7 +87,7 @@ def exploring(eps:float,  # chance that a slot goes to a random unrated movie
     def policy(scores:Tensor, k:int, gen:torch.Generator) -> Tensor:
         best = scores.topk(k, 1).indices                      # (n_users, k)
         r = torch.rand(scores.shape, generator=gen).masked_fill(scores.isinf(), -1.).scatter(1, best, -1.)
-        rnd = r.topk(k, 1).indices                            # (n_users, k) random unrated movies, none of them in `best`
+        rnd = r.topk(k, 1).indices                            # (n_users, k) random unrated movies, none in `best`
         return torch.where(torch.rand(best.shape, generator=gen) < eps, rnd, best)
     policy.__name__ = f'exploring({eps})'
     return policy
@@ -176,7 +177,8 @@ def simulate(world:World,              # the planted tastes
             scores[x[:, 0], x[:, 1]] = -float('inf')
             shown = policy(scores, k, gen)                    # (n_users, k)
             rows.append(dict(round=t, coverage=coverage(shown, nm), gini=gini(exposure(shown, nm)),
-                             niche_share=niche_share(shown, world), feed_taste=feed_taste(shown, world), probe_rmse=rmse))
+                             niche_share=niche_share(shown, world), feed_taste=feed_taste(shown, world),
+                             probe_rmse=rmse))
             new = torch.stack([torch.arange(nu).repeat_interleave(k), shown.flatten()], 1)
             if selective: new = new[torch.rand(len(new), generator=gen) < (world.taste[new[:, 0], new[:, 1]] - 1) / 4]
             x, y = torch.cat([x, new]), torch.cat([y, rate(world, new[:, 0], new[:, 1], gen)])
