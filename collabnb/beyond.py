@@ -66,8 +66,9 @@ def fit_classes(model:RatingClasses,  # or any module with `logits(x)` -> (bs, 5
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     n, target = len(data.y_train), star_class(data.y_train)
+    n_batches = -(-n // bs)
     o = _optimizer(model, 'adam', lr, wd)
-    sched = _schedule(o, 'one_cycle', lr, epochs * -(-n // bs))
+    sched = _schedule(o, 'one_cycle', lr, epochs * n_batches)
     rows, batch_loss = [], []
     model.train()
     with torch_threads(threads):
@@ -82,7 +83,7 @@ def fit_classes(model:RatingClasses,  # or any module with `logits(x)` -> (bs, 5
                 sched.step()
                 batch_loss.append(loss.item())
             v = mse(model, data.x_valid, data.y_valid)
-            rows.append(dict(epoch=epoch, train_ce=np.mean(batch_loss[-(-n // bs):]), valid_mse=v, valid_rmse=v**0.5,
+            rows.append(dict(epoch=epoch, train_ce=np.mean(batch_loss[-n_batches:]), valid_mse=v, valid_rmse=v**0.5,
                              seconds=time.perf_counter() - t0))
     return History(pd.DataFrame(rows), batch_loss)
 
@@ -98,7 +99,8 @@ def calibration(probs:Tensor,   # (n, 5) predicted probability of each star
         b = (p * bins).long().clamp(max=bins - 1)
         for i in b.unique().tolist():
             sel = b == i
-            rows.append(dict(star=k + 1, predicted=p[sel].mean().item(), observed=hit[sel].mean().item(), n=int(sel.sum())))
+            rows.append(dict(star=k + 1, predicted=p[sel].mean().item(), observed=hit[sel].mean().item(),
+                             n=int(sel.sum())))
     return pd.DataFrame(rows)
 
 # %% ../nbs/13_beyond_the_dot_product.ipynb #fbe6496c
@@ -132,7 +134,8 @@ class MetaBias(nn.Module):
         uf, mf = user_features(data), movie_features(data)
         for name, v in (uf | mf).items(): self.register_buffer(name, v, persistent=False)
         self.user_factors, self.movie_factors = Embedding(data.n_users, n_factors), Embedding(data.n_movies, n_factors)
-        self.user_bias, self.movie_bias = Embedding(data.n_users, 1, is_bias=True), Embedding(data.n_movies, 1, is_bias=True)
+        self.user_bias = Embedding(data.n_users, 1, is_bias=True)
+        self.movie_bias = Embedding(data.n_movies, 1, is_bias=True)
         sizes = {k: int(v.max()) + 1 for k, v in uf.items()} | dict(decade=int(mf['decade'].max()) + 1,
                                                                     genres=mf['genres'].shape[1])
         self.feature_factors = nn.ModuleDict({k: Embedding(n, n_factors) for k, n in sizes.items()})
@@ -141,7 +144,7 @@ class MetaBias(nn.Module):
     def _features(self, tables:nn.ModuleDict, u:Tensor, m:Tensor) -> tuple:
         "What the features add to the user's and the movie's row of `tables`, `(bs, k)` each"
         fu = sum(tables[k](getattr(self, k)[u]) for k in ('age', 'gender', 'occupation'))
-        fm = tables['decade'](self.decade[m]) + self.genres[m] @ tables['genres'].weight   # mean over the movie's genres
+        fm = tables['decade'](self.decade[m]) + self.genres[m] @ tables['genres'].weight   # mean over its genres
         return fu, fm
     def forward(self, x:Tensor) -> Tensor:                         # (bs, 2) long -> (bs,)
         u, m = x[:, 0], x[:, 1]
@@ -156,7 +159,8 @@ def rated_sets(data:CollabData) -> Tensor:
     "Sparse `(n_users, n_movies)`: |N(u)|^-1/2 where user u rated the movie in the *training* split, else 0"
     x = data.x_train
     counts = torch.bincount(x[:, 0], minlength=data.n_users).float()
-    return torch.sparse_coo_tensor(x.T, counts[x[:, 0]]**-0.5, (data.n_users, data.n_movies)).coalesce()
+    return torch.sparse_coo_tensor(x.T, counts[x[:, 0]]**-0.5, (data.n_users, data.n_movies),
+                                   check_invariants=False).coalesce()
 
 class ImplicitBias(nn.Module):
     "SVD++: `DotProductBias` whose user factors add |N(u)|^-1/2 × the sum of learned vectors of the movies u rated"
@@ -167,7 +171,8 @@ class ImplicitBias(nn.Module):
         self.register_buffer('rated', rated_sets(data), persistent=False)
         self.user_factors, self.movie_factors = Embedding(data.n_users, n_factors), Embedding(data.n_movies, n_factors)
         self.implicit = Embedding(data.n_movies, n_factors)                  # y_j
-        self.user_bias, self.movie_bias = Embedding(data.n_users, 1, is_bias=True), Embedding(data.n_movies, 1, is_bias=True)
+        self.user_bias = Embedding(data.n_users, 1, is_bias=True)
+        self.movie_bias = Embedding(data.n_movies, 1, is_bias=True)
         self.head = head or nn.Identity()
     def user_vectors(self, u:Tensor) -> Tensor:
         "p_u + |N(u)|^-1/2 Σ y_j for users `u`, `(bs, n_factors)`"
@@ -183,7 +188,7 @@ def holdout(data:CollabData,   # a split
             pct:float=0.1,     # share of its training ratings to set aside
             seed:int=0,        # seeds the choice
            ) -> CollabData:    # train: the rest of the training ratings; valid: the slice
-    "Set a slice of the *training* ratings aside, as the validation part of a new split; the validation ratings are dropped"
+    "A new split: the training ratings minus a slice, validated on that slice (the validation ratings are dropped)"
     n = len(data.y_train)
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     k = int(round(pct * n))
@@ -218,7 +223,8 @@ class Blend(nn.Module):
         preds = torch.stack([m(x) for m in self.models.values()], 1)           # (bs, n_models)
         return preds @ self.weights + self.bias
     def extra_repr(self):
-        return ', '.join(f'{k}: {w:.3f}' for k, w in zip(self.models, self.weights.tolist())) + f', constant: {self.bias:.3f}'
+        weights = ', '.join(f'{k}: {w:.3f}' for k, w in zip(self.models, self.weights.tolist()))
+        return f'{weights}, constant: {self.bias:.3f}'
 
 def blend_weights(preds:Tensor,   # (n, n_models) predictions
                   y:Tensor,       # (n,) ratings
@@ -239,7 +245,8 @@ def slice_weights(models:dict,        # name -> `train(data, seed)`, e.g. from `
                  ) -> tuple:          # weights (n_models,), constant
     "Train `models` on all but a slice of the training ratings and fit blend weights on the slice"
     part = holdout(data, pct, seed)
-    preds = torch.stack([_predict(train(part, seed), part.x_valid) for train in models.values()], 1)  # (n_slice, n_models)
+    preds = [_predict(train(part, seed), part.x_valid) for train in models.values()]
+    preds = torch.stack(preds, 1)                                      # (n_slice, n_models)
     return blend_weights(preds, part.y_valid)
 
 def fit_blend(models:dict,        # name -> `train(data, seed)`, e.g. from `trained`
