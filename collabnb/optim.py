@@ -11,7 +11,7 @@ from torch import Tensor
 
 # %% auto #0
 __all__ = ['Vector', 'RULES', 'graddesc_data', 'row_grads', 'finite_diff', 'graddesc_loss', 'ema', 'sgd_step', 'momentum_step',
-           'rmsprop_step', 'adam_step', 'adagrad_step', 'Rule', 'trace']
+           'rmsprop_step', 'adam_step', 'adagrad_step', 'Rule', 'anneal_lr', 'trace']
 
 # %% ../nbs/06_optimizers.ipynb #316d8cf7
 def graddesc_data(n:int=30,    # number of rows
@@ -75,7 +75,8 @@ def momentum_step(p:Vector, g:Vector, state:dict, lr:float,
                   dampen:bool=True,  # `m = beta*m + (1-beta)*g` (the sheet); False: `m = beta*m + g` (PyTorch)
                  ) -> tuple:         # new parameters, `{'m': m}`
     "Momentum: step along `m`, a running average of the gradients"
-    m = ema(state['m'], g, beta) if dampen else beta*state['m'] + g
+    m = state.get('m', 0*g)                            # no state yet: start from 0
+    m = ema(m, g, beta) if dampen else beta*m + g
     return p - lr*m, dict(m=m)
 
 # %% ../nbs/06_optimizers.ipynb #e4e744f4
@@ -85,8 +86,9 @@ def rmsprop_step(p:Vector, g:Vector, state:dict, lr:float,
                  prev:bool=True,   # divide by the previous step's `v` (the sheet) rather than this step's (PyTorch)
                 ) -> tuple:        # new parameters, `{'v': v}`
     "RMSProp: divide the gradient by `√v`, the root of a running average of its square"
-    v = ema(state['v'], g*g, beta)
-    return p - lr*g/((state['v'] if prev else v)**0.5 + eps), dict(v=v)
+    v0 = state.get('v', g*g if prev else 0*g)   # no state yet: the sheet needs a v to divide by (g²); PyTorch: 0
+    v = ema(v0, g*g, beta)
+    return p - lr*g/((v0 if prev else v)**0.5 + eps), dict(v=v)
 
 # %% ../nbs/06_optimizers.ipynb #73aeb83a
 def adam_step(p:Vector, g:Vector, state:dict, lr:float,
@@ -97,7 +99,7 @@ def adam_step(p:Vector, g:Vector, state:dict, lr:float,
              ) -> tuple:           # new parameters, `{'m': m, 'v': v, 't': t}`
     "Adam: step along momentum's `m`, divided by RMSProp's `√v`"
     t = state.get('t', 0) + 1
-    m, v = ema(state['m'], g, beta1), ema(state['v'], g*g, beta2)
+    m, v = ema(state.get('m', 0*g), g, beta1), ema(state.get('v', 0*g), g*g, beta2)
     mh, vh = (m/(1 - beta1**t), v/(1 - beta2**t)) if debias else (m, v)
     return p - lr*mh/(vh**0.5 + eps), dict(m=m, v=v, t=t)
 
@@ -106,37 +108,60 @@ def adagrad_step(p:Vector, g:Vector, state:dict, lr:float,
                  eps:float=0.,  # added to `√s` (PyTorch: 1e-10)
                 ) -> tuple:     # new parameters, `{'s': s}`
     "AdaGrad: divide the gradient by `√s`, the root of the sum of its squares so far"
-    s = state['s'] + g*g
+    s = state.get('s', 0*g) + g*g
     return p - lr*g/(s**0.5 + eps), dict(s=s)
 
 # %% ../nbs/06_optimizers.ipynb #8139d9b9
 class Rule(NamedTuple):
-    "A tab of the `graddesc` sheet: its step rule, the state it carries, a default learning rate"
-    step: Callable
-    state: tuple
-    lr: float
+    "A tab of the `graddesc` sheet: its step rule, the state it carries, a default learning rate, what the tab adds"
+    step: Callable         # the step rule, e.g. `adam_step`
+    state: tuple           # names of its state, e.g. `('m', 'v')`
+    lr: float              # a learning rate that makes progress on `graddesc_data()` in a few epochs
+    check: bool = False    # the tab checks each gradient by finite differences (the basic tab)
+    anneal: bool = False   # the tab anneals the learning rate between epochs (`anneal_lr`)
+    course: bool = True    # the course's workbook has this tab
 
-RULES = dict(sgd=Rule(sgd_step, (), 1e-4), momentum=Rule(momentum_step, ('m',), 3e-4),
+    @property
+    def hyper(self) -> dict:
+        "The step rule's hyper-parameters after `lr`, with their defaults"
+        return {k: v.default for k, v in list(inspect.signature(self.step).parameters.items())[4:]}
+
+RULES = dict(sgd=Rule(sgd_step, (), 1e-4, check=True), momentum=Rule(momentum_step, ('m',), 3e-4),
              rmsprop=Rule(rmsprop_step, ('v',), 0.1), adam=Rule(adam_step, ('m', 'v'), 0.5),
-             adam_ann=Rule(adam_step, ('m', 'v'), 1.), adagrad=Rule(adagrad_step, ('s',), 3.))
+             adam_ann=Rule(adam_step, ('m', 'v'), 1., anneal=True),
+             adagrad=Rule(adagrad_step, ('s',), 3., course=False))
+
 
 # %% ../nbs/06_optimizers.ipynb #aa936873
 def _check(rule:str, hyper:dict, init:dict) -> Rule:
     "The rule's `Rule`; a ValueError naming any unknown rule, hyper-parameter or state column"
     if rule not in RULES: raise ValueError(f"unknown rule {rule!r}; choose one of {', '.join(RULES)}")
-    step, names, _ = RULES[rule]
-    valid = list(inspect.signature(step).parameters)[4:]   # after p, g, state, lr
-    if bad := [k for k in hyper if k not in valid]:
-        raise ValueError(f"unknown hyper-parameter(s) {', '.join(bad)} for {rule!r}; valid: {', '.join(valid) or 'none'}")
-    cols = [f'{n}_{w}' for n in names for w in 'ba']
+    r = RULES[rule]
+    if bad := [k for k in hyper if k not in r.hyper]:
+        raise ValueError(f"unknown hyper-parameter(s) {', '.join(bad)} for {rule!r}; "
+                         f"valid: {', '.join(r.hyper) or 'none'}")
+    cols = [f'{n}_{w}' for n in r.state for w in 'ba']
     if bad := [k for k in init if k not in cols]:
-        raise ValueError(f"unknown state column(s) {', '.join(bad)} in init for {rule!r}; valid: {', '.join(cols) or 'none'}")
-    return RULES[rule]
+        raise ValueError(f"unknown state column(s) {', '.join(bad)} in init for {rule!r}; "
+                         f"valid: {', '.join(cols) or 'none'}")
+    if bad := [n for n in r.state if (f'{n}_b' in init) != (f'{n}_a' in init)]:
+        raise ValueError(f"init gives only one of {', '.join(f'{n}_b, {n}_a' for n in bad)}: give both or neither")
+    return r
 
-def _start(rule:str, names:tuple, g:np.ndarray, init:dict) -> dict:
-    "The state before the first row: 0, or `g²` for RMSProp's `v`; `init` overrides by column name"
-    default = dict(m=0*g, v=g*g if rule == 'rmsprop' else 0*g, s=0*g)
-    return {n: np.array([init.get(f'{n}_{w}', default[n][i]) for i, w in enumerate('ba')], np.float64) for n in names}
+def _start(names:tuple, init:dict) -> dict:
+    "The state before the first row: what `init` gives, by column name; the rule starts the rest"
+    return {n: np.array([init[f'{n}_b'], init[f'{n}_a']], np.float64) for n in names if f'{n}_b' in init}
+
+
+# %% ../nbs/06_optimizers.ipynb #88681052
+def anneal_lr(lr:float,         # the learning rate of the epoch that just ended
+              scale:float,      # its gradient scale at the end, `√v_b + √v_a`
+              best:float,       # the smallest scale at an earlier epoch's end (`inf` after the first)
+              grow:float=2.,    # cut the rate when `scale > grow*best`...
+              cut:float=4.,     # ...by dividing it by `cut`
+             ) -> tuple:        # the next epoch's rate, the new best scale
+    "The sheet's annealing: divide `lr` by `cut` when the gradient scale grew past `grow` times its best"
+    return (lr/cut if scale > grow*best else lr), min(best, scale)
 
 # %% ../nbs/06_optimizers.ipynb #8396ceb2
 def trace(rule:str,            # one of `RULES`: 'sgd', 'momentum', 'rmsprop', 'adam', 'adam_ann', 'adagrad'
@@ -146,28 +171,26 @@ def trace(rule:str,            # one of `RULES`: 'sgd', 'momentum', 'rmsprop', '
           b:float=1.,          # starting intercept
           lr:float|None=None,  # learning rate; None: `RULES[rule].lr`
           epochs:int=1,        # passes over the rows
-          init:dict|None=None, # state before the first row by column name, e.g. `{'v_b': 1., 'v_a': 1.}`; default: 0, RMSProp's `v` the first row's g²
-          **hyper,             # the step rule's hyper-parameters: `beta`, `beta1`, `beta2` (and the PyTorch switches)
-         ) -> pd.DataFrame:    # one row per step: epoch, x, y, b, a, pred, err2, de_db, de_da, [est_*], [state], [lr], new_b, new_a
+          init:dict|None=None, # state before the first row by column name, e.g. `{'v_b': 1., 'v_a': 1.}`
+          grow:float=2.,       # annealing rules: cut the rate when the gradient scale grows past `grow` × its best
+          cut:float=4.,        # annealing rules: divide the rate by `cut`
+          **hyper,             # the step rule's hyper-parameters: `beta`, `beta1`, `beta2`, `eps`, PyTorch's switches
+         ) -> pd.DataFrame:    # a row per step: epoch, x, y, b, a, pred, err2, de_db, de_da, [est_*, state, lr], new_*
     "Replay a tab of the `graddesc` sheet: one row per step of `rule` on the points `(xs, ys)`, online"
     init = init or {}
-    step, names, default_lr = _check(rule, hyper, init)
-    lr = default_lr if lr is None else lr
+    r = _check(rule, hyper, init)
+    lr = r.lr if lr is None else lr
     xs, ys = np.asarray(xs, np.float64), np.asarray(ys, np.float64)
-    if len(xs) != len(ys) or not len(xs): raise ValueError(f"need as many ys as xs, at least one: got {len(xs)} xs, {len(ys)} ys")
-    first = row_grads(b, a, xs[0], ys[0])
-    state = _start(rule, names, np.array([first['de_db'], first['de_da']]), init)
-    p, rows, best = np.array([b, a], np.float64), [], math.inf   # the sheet's order: b, a
+    if len(xs) != len(ys) or not len(xs):
+        raise ValueError(f"need as many ys as xs, at least one: got {len(xs)} xs, {len(ys)} ys")
+    p, state, rows, best = np.array([b, a], np.float64), _start(r.state, init), [], math.inf   # the sheet's order: b, a
     for epoch in range(epochs):
         for x, y in zip(xs, ys):
             row = dict(epoch=epoch, x=x, y=y, b=p[0], a=p[1], **row_grads(p[0], p[1], x, y))
-            if rule == 'sgd': row.update(finite_diff(p[0], p[1], x, y))
-            p, state = step(p, np.array([row['de_db'], row['de_da']]), state, lr, **hyper)
-            row.update({f'{n}_{w}': state[n][i] for n in names for i, w in enumerate('ba')})
-            if rule == 'adam_ann': row['lr'] = lr
+            if r.check: row.update(finite_diff(p[0], p[1], x, y))
+            p, state = r.step(p, np.array([row['de_db'], row['de_da']]), state, lr, **hyper)
+            row.update({f'{n}_{w}': state[n][i] for n in r.state for i, w in enumerate('ba')})
+            if r.anneal: row['lr'] = lr
             rows.append(dict(row, new_b=p[0], new_a=p[1]))
-        if rule == 'adam_ann':   # bouncing: the gradient scale grew more than 2x past its best
-            scale = state['v'][0]**0.5 + state['v'][1]**0.5
-            if scale > 2*best: lr /= 4
-            best = min(best, scale)
+        if r.anneal: lr, best = anneal_lr(lr, state['v'][0]**0.5 + state['v'][1]**0.5, best, grow, cut)
     return pd.DataFrame(rows)

@@ -1,15 +1,11 @@
 "The workbooks recalculated by LibreOffice, compared cell by cell with the Python computation of the same thing."
-import os
+import os, warnings
 import numpy as np, pandas as pd, pytest, torch
 from openpyxl import load_workbook
 from collabnb.data import load_movielens
 from collabnb.optim import graddesc_data, trace
-from collabnb.sheets import (collab_reference, collab_workbook, graddesc_workbook, read_tabs, recalculate, soffice,
-                             _SHEET_NAMES)
-
-if soffice() is None:   # CI installs LibreOffice (.ci/run); elsewhere these tests need it too
-    if os.environ.get('CI'): pytest.fail("LibreOffice (soffice) is missing: .ci/run should have installed libreoffice-calc")
-    pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc)", allow_module_level=True)
+from collabnb.sheets import (collab_reference, collab_workbook, graddesc_workbook, need_soffice, read_tabs, recalculate,
+                             render, sheet_rmse, soffice, _FORMULA, _SHEET_NAMES)
 
 XS, YS = graddesc_data(seed=42)
 EPOCHS = 5
@@ -21,17 +17,42 @@ def rel(got, want) -> float:
 
 
 @pytest.fixture(scope='module')
-def books(tmp_path_factory):
-    "Both workbooks, a graddesc copy with a changed learning rate, and their recalculated copies"
+def libreoffice():
+    "Skip loudly (a warning and the reason) without LibreOffice; fail under CI, which must have it"
+    if soffice() is None:
+        why = "LibreOffice (soffice) is not installed: apt-get install libreoffice-calc"
+        if os.environ.get('CI'): pytest.fail(f"{why}; CI must run the spreadsheet tests (.ci/run installs it)")
+        warnings.warn(why)
+        pytest.skip(why)
+
+
+@pytest.fixture(scope='module')
+def ratings(): return load_movielens(verbose=False).ratings
+
+
+@pytest.fixture(scope='module')
+def books(libreoffice, ratings, tmp_path_factory):
+    "The workbooks `collabnb sheets` writes, learners' edits of them, and their recalculated copies"
+    from collabnb.cli import sheets_command as cli_sheets   # what `collabnb sheets` runs
     d = tmp_path_factory.mktemp('books')
-    ratings = load_movielens(verbose=False).ratings
-    gd = graddesc_workbook(d/'graddesc.xlsx', epochs=EPOCHS)
-    cf = collab_workbook(d/'collab_filter.xlsx', ratings)
-    wb = load_workbook(gd)      # a learner's edit: the basic tab's learning rate, ten times smaller
+    cli_sheets(str(d), epochs=EPOCHS)
+    gd, cf = d/'graddesc.xlsx', d/'collab_filter.xlsx'
+    wb = load_workbook(gd)      # a learner's edits: the basic tab's learning rate ten times smaller, adam runs 3 epochs
     wb['basic']['B1'] = 1e-5
+    wb['adam']['B5'] = 3
     wb.save(d/'graddesc_edited.xlsx')
     calc = recalculate([gd, cf, d/'graddesc_edited.xlsx'], d/'calc')
-    return dict(zip(['graddesc', 'collab', 'edited'], calc)) | dict(source_gd=gd, source_cf=cf, ref=collab_reference(ratings))
+    return dict(zip(['graddesc', 'collab', 'edited'], calc)) | dict(source_gd=gd, source_cf=cf, dir=d,
+                                                                    ref=collab_reference(ratings))
+
+
+def test_need_soffice_is_loud(monkeypatch):
+    monkeypatch.setenv('PATH', '/nonexistent')
+    monkeypatch.delenv('CI', raising=False)
+    with pytest.warns(UserWarning, match='LibreOffice .* not installed'): assert need_soffice('x') is False
+    with pytest.warns(UserWarning, match='pdftoppm'): assert need_soffice('x', pictures=True) is False
+    monkeypatch.setenv('CI', 'true')
+    with pytest.raises(RuntimeError, match='CI must run it'): need_soffice('x')
 
 
 def test_graddesc_every_cell_matches_trace(books):
@@ -53,12 +74,30 @@ def test_changing_the_lr_cell_recomputes_the_run(books):
     assert rel(got.new_a, trace('sgd', XS, YS, epochs=EPOCHS).new_a) > 1e-3   # and it did change
 
 
-def test_summary_sheet(books):
+def test_summary_and_epoch_log(books):
     ws = load_workbook(books['graddesc'], data_only=True)['summary']
     for r, rule in enumerate(_SHEET_NAMES, start=2):
         want = trace(rule, XS, YS, epochs=EPOCHS)
-        assert rel([ws.cell(r, 3).value, ws.cell(r, 4).value], [want.new_a.iloc[-1], want.new_b.iloc[-1]]) < 1e-9
-        assert rel(ws.cell(r, 5).value, want.err2.iloc[-len(XS):].mean()) < 1e-9
+        assert ws.cell(r, 3).value == EPOCHS
+        assert rel([ws.cell(r, 4).value, ws.cell(r, 5).value], [want.new_a.iloc[-1], want.new_b.iloc[-1]]) < 1e-9
+        assert rel(ws.cell(r, 6).value, want.err2.iloc[-len(XS):].mean()) < 1e-9
+    tab = load_workbook(books['graddesc'], data_only=True)['adam']
+    head = next(r for r in range(1, 30) if tab.cell(r, 1).value == 'epoch')
+    log = [tab.cell(head + 1 + e, 2).value for e in range(EPOCHS)]
+    assert rel(log, trace('adam', XS, YS, epochs=EPOCHS).groupby('epoch').err2.mean()) < 1e-9
+
+
+def test_the_epochs_cell_chooses_the_epochs_that_count(books):
+    wb = load_workbook(books['edited'], data_only=True)
+    want = trace('adam', XS, YS, epochs=3)
+    row = 2 + list(_SHEET_NAMES).index('adam')
+    s = wb['summary']
+    assert s.cell(row, 3).value == 3
+    assert rel([s.cell(row, 4).value, s.cell(row, 5).value], [want.new_a.iloc[-1], want.new_b.iloc[-1]]) < 1e-9
+    assert rel(s.cell(row, 6).value, want.err2.iloc[-len(XS):].mean()) < 1e-9
+    tab = wb['adam']
+    head = next(r for r in range(1, 30) if tab.cell(r, 1).value == 'epoch')
+    assert [tab.cell(head + 1 + e, 2).value in (None, '') for e in range(EPOCHS)] == [False]*3 + [True]*2
 
 
 def torch_rmse(grid, f) -> float:
@@ -74,42 +113,63 @@ def test_collab_sheets_match_python(books):
     ref = books['ref']
     wb = load_workbook(books['collab'], data_only=True)
     n, worst = 0, 0.
-    for name, r in ref.items():
-        ws = wb[name]
+    for name in ('dotprod', 'bias'):
+        ws, r = wb[name], ref[name]
         assert rel(ws['B1'].value, torch_rmse(r['grid'], r)) < 1e-9
-        # the prediction block: rows where column A holds a user id, columns after the user factors/biases
+        # the prediction block: rows where column A holds a user id, the last columns
         rows = [row for row in ws.iter_rows(min_row=1, values_only=True) if isinstance(row[0], int)]
         preds = np.array([row[-r['grid'].shape[1]:] for row in rows], dtype=float)
         worst, n = max(worst, rel(preds, r['pred'])), n + preds.size + 1
     print(f"collab_filter.xlsx factor sheets: {n} cells checked, largest relative difference {worst:.2e}")
     assert worst < 1e-9
-    assert ref['dotprod_trained']['rmse'] < ref['dotprod']['rmse'] / 3
+
+
+def test_collabnb_sheets_writes_a_solved_workbook(books):
+    "The issue's 'done when': the dotprod tab opens solved, with the loss the solver reached"
+    ref, wb = books['ref'], load_workbook(books['collab'], data_only=True)
+    for name in ('dotprod', 'bias', 'movielens_emb'):
+        losses = ref[name]['losses']
+        assert rel(wb[name]['B1'].value, losses[-1]) < 1e-9       # LibreOffice's loss cell = the solver's last loss
+        assert losses[-1] < losses[0] / 9                          # ...far below the random start
+        assert wb[name]['A2'].value.startswith('solved')
+    assert ref['bias']['rmse'] < ref['dotprod']['rmse']
+
+
+def test_factor_cells_hold_what_we_meant(books, ratings, tmp_path):
+    "Read back without a spreadsheet engine: the factor cells are the solved (or the random) factors, exactly"
+    start = tmp_path/'start.xlsx'
+    for path, ref in ((books['source_cf'], books['ref']['dotprod']),
+                      (collab_workbook(start, ratings, solve=False), collab_reference(ratings, solve=False)['dotprod'])):
+        ws = load_workbook(path)['dotprod']
+        uf = np.array([[c.value for c in row] for row in ws['R10:V24']])
+        mf = np.array([[c.value for c in row] for row in ws['W4:AK8']])
+        assert uf.shape == (15, 5) and mf.shape == (5, 15)
+        assert rel(uf, ref['user_factors']) < 1e-6 and rel(mf, ref['movie_factors']) < 1e-6   # solver runs differ by rounding
+        assert rel(sheet_rmse(ref['grid'], uf, mf), ref['rmse']) < 1e-9
+        assert ws['A2'].value.endswith('Solver: minimise B1 by changing R10:V24, W4:AK8')
+    assert ref['rmse'] > 2 and ws['A2'].value.startswith('random start')   # the random start is far from solved
 
 
 def test_lookup_sheet_agrees_with_one_hot_and_python(books):
-    f = books['ref']['dotprod_trained']
-    grid = f['grid']
-    rows = list(load_workbook(books['collab'], data_only=True)['movielens_emb'].values)
-    df = pd.DataFrame(rows[1:], columns=rows[0])
+    f = books['ref']['movielens_emb']
+    ws = load_workbook(books['collab'], data_only=True)['movielens_emb']
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    L = rows[0].index('rating') - 2                 # the long table's first column (the user table's is A)
+    df = pd.DataFrame([r[L:] for r in rows[1:] if r[L] is not None], columns=rows[0][L:])
     k = f['user_factors'].shape[1]
-    src = load_workbook(books['source_cf'])['dotprod_trained']
-    # the grid's user and movie ids, in sheet order
-    uid = [c.value for c in src['A'] if isinstance(c.value, int)]
-    head = next(r for r in src.iter_rows(values_only=True) if r[0] == 'user \\ movie')
-    mid = [v for v in head[1:1 + grid.shape[1]]]
-    assert len(df) == np.count_nonzero(~np.isnan(grid))
-    ui, mi = [uid.index(u) for u in df['user']], [mid.index(m) for m in df['movie']]
+    assert len(df) == np.count_nonzero(~np.isnan(f['grid']))
+    ui, mi = [f['users'].index(u) for u in df['user']], [f['movies'].index(m) for m in df['movie']]
     U, M = f['user_factors'][ui], f['movie_factors'][:, mi].T
     assert rel(df[[f'user f{j+1}' for j in range(k)]], U) < 1e-12
     assert rel(df[[f'movie f{j+1}' for j in range(k)]], M) < 1e-12
-    assert rel(df['prediction'], (U * M).sum(1)) < 1e-9
+    pred = (U * M).sum(1) + f['user_bias'][ui] + f['movie_bias'][mi]
+    assert rel(df['prediction'], pred) < 1e-9
+    assert rel(df['err2'], (pred - f['grid'][ui, mi])**2) < 1e-6
     assert rel(df[[f'one-hot·U f{j+1}' for j in range(k)]], U) < 1e-12   # one-hot × matrix = lookup
-    assert rel(df['prediction (one-hot)'], df['prediction']) < 1e-12
-    assert rel(df['rating'], grid[ui, mi]) == 0
+    assert rel(df['rating'], f['grid'][ui, mi]) == 0
 
 
 def test_every_computed_cell_is_a_formula(books):
-    from collabnb.sheets import _FORMULA
     for src in (books['source_gd'], books['source_cf']):
         n = 0
         for ws in load_workbook(src):
@@ -121,12 +181,11 @@ def test_every_computed_cell_is_a_formula(books):
         assert n > 1000
 
 
-def test_round_trip_through_openpyxl(books, tmp_path):
-    wb = load_workbook(books['source_cf'])
-    wb.save(tmp_path/'again.xlsx')
-    again = load_workbook(tmp_path/'again.xlsx')
-    for name in wb.sheetnames:
-        assert [[c.value for c in r] for r in wb[name].iter_rows()] == [[c.value for c in r] for r in again[name].iter_rows()]
+def test_render_draws_the_sheet(books):
+    pics = render({'dotprod': (books['source_cf'], 'dotprod', 'A1:AK24')}, books['dir']/'pics', dpi=40)
+    from PIL import Image
+    im = Image.open(pics['dotprod'])
+    assert im.width > 300 and im.height > 50 and len(set(im.convert('L').getdata())) > 10   # a drawing, not a blank page
 
 
 def test_bad_input(tmp_path):
