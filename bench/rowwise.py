@@ -3,9 +3,10 @@
 Prototype for issue 15, meant to move into `collabnb.learner` (notebook 01b) as `RowAdamW` and `fit(..., rowwise=True)`.
 """
 from __future__ import annotations
-import math, time
+import time
 from contextlib import contextmanager
 import numpy as np, pandas as pd, torch
+import torch.nn.functional as F
 from torch import nn, Tensor
 from collabnb.models import Embedding
 from collabnb.learner import History, WD_MODES, mse, torch_threads
@@ -37,40 +38,34 @@ class RowAdamW:
                  beta2:float=0.99, eps:float=1e-8,
                  wd:float=0.,              # weight decay on factor tables (`Embedding`s with `is_bias=False`)
                  wd_mode:str='decoupled',  # 'decoupled' (AdamW), 'rows' (L2 per rating), 'tables' (lazy whole-table L2)
+                 rescale:float=1e-6,       # fold the decay into the table when its running product falls below this
                 ):
         if wd_mode not in WD_MODES: raise ValueError(f"wd_mode must be one of {WD_MODES}, got {wd_mode!r}")
-        self.model, self.beta2, self.eps, self.wd, self.wd_mode = model, beta2, eps, wd, wd_mode
+        self.model, self.beta2, self.eps, self.wd, self.wd_mode, self.rescale = model, beta2, eps, wd, wd_mode, rescale
         self.lrs, self.beta1s = [float(a) for a in lrs], [float(b) for b in beta1s]
+        if wd_mode == 'decoupled' and wd * max(self.lrs) >= 1:
+            raise ValueError(f"lr * wd must stay below 1 for decoupled decay, got {wd * max(self.lrs):.3g}")
         self.tables = [e for e in model.modules() if isinstance(e, Embedding)]
         if not self.tables: raise ValueError(f"{type(model).__name__} has no collabnb Embedding tables")
         ids = {id(e.weight) for e in self.tables}
         self.dense = [p for p in model.parameters() if id(p) not in ids and p.requires_grad]
-        for e in self.tables:  # Adam's moments, and how many steps of decay each row has had
-            w = e.weight
-            e._m, e._v = torch.zeros_like(w), torch.zeros_like(w)
-            e._synced = torch.zeros(w.shape[0], dtype=torch.long, device=w.device)
+        for e in self.tables:
+            e._scale = 1.  # the table holds weight / _scale: decoupled decay of every row is one multiplication
+        self._state = {}   # tables looked up by one index -> their Adam moments side by side, (n, 2, sum of widths)
         self.dense_opt = (torch.optim.AdamW(self.dense, lr=self.lrs[0], betas=(self.beta1s[0], beta2), eps=eps,
                                             weight_decay=0., foreach=False) if self.dense else None)
-        decay = wd * np.asarray(self.lrs) if wd_mode == 'decoupled' else np.zeros(len(self.lrs))
-        if (decay >= 1).any(): raise ValueError(f"lr * wd must stay below 1 for decoupled decay, got {decay.max():.3g}")
-        dev = self.tables[0].weight.device
-        # logdecay[k]: log of the product of (1 - lr_j*wd) over steps j < k; a row synced to s, seen at t, gets exp(logdecay[t+1] - logdecay[s])
-        self.logdecay = torch.tensor(np.r_[0., np.cumsum(np.log1p(-decay))], device=dev,
-                                     dtype=torch.float64 if dev.type != 'mps' else torch.float32)
         self.t, self._looked = 0, []
 
     @contextmanager
     def lookups(self):
-        "Inside the block the model's `Embedding`s return rows gathered from their tables as leaf tensors, for `step`"
-        self._looked, cache = [], {}
+        "Inside the block the model's `Embedding`s return leaf tensors of the rows a batch looks up, for `step`"
+        self._looked = []
         def lookup(e):
             def forward(idx:Tensor) -> Tensor:
-                key = (idx.data_ptr(), tuple(idx.shape), idx.stride())
-                if key not in cache: cache[key] = (idx, *torch.unique(idx, return_inverse=True))
-                _, uniq, inv = cache[key]
-                rows = self._current(e, uniq).requires_grad_()     # (n_unique, k)
-                out = rows[inv]                                   # (bs, k)
-                self._looked.append((e, uniq, rows, out))
+                out = F.embedding(idx, e.weight.detach())      # (bs, k); faster than weight[idx] on CPU
+                if e._scale != 1.: out *= e._scale
+                out.requires_grad_()
+                self._looked.append((e, idx, out))
                 return out
             return forward
         for e in self.tables: e.forward = lookup(e)
@@ -78,17 +73,10 @@ class RowAdamW:
         finally:
             for e in self.tables: del e.forward
 
-    def _current(self, e:Embedding, uniq:Tensor) -> Tensor:
-        "Rows `uniq` of `e` as dense AdamW would have them now: with the decay of the steps they missed"
-        w = e.weight.detach()[uniq]
-        if self.wd and self.wd_mode == 'decoupled' and not e.is_bias:
-            w *= torch.exp(self.logdecay[self.t] - self.logdecay[e._synced[uniq]]).to(w.dtype)[:, None]
-        return w
-
     def penalty(self, n:int) -> Tensor|float:
         "`wd` times the sum of squared factors of the looked-up rows over `n` ratings ('rows' mode), else 0"
         if self.wd_mode != 'rows' or not self.wd: return 0.
-        return self.wd * sum((out**2).sum() for e, _, _, out in self._looked if not e.is_bias) / n
+        return self.wd * sum((out**2).sum() for e, _, out in self._looked if not e.is_bias) / n
 
     def zero_grad(self):
         if self.dense_opt: self.dense_opt.zero_grad()
@@ -98,41 +86,63 @@ class RowAdamW:
         "One AdamW step on the looked-up rows (lazy moments, bias correction by the global step) and on the dense parameters"
         t, lr, b1, b2 = self.t, self.lrs[self.t], self.beta1s[self.t], self.beta2
         bc1, bc2 = 1 - b1**(t+1), 1 - b2**(t+1)
-        merged = {}  # a table looked up twice in one forward gets one update
-        for e, uniq, rows, _ in self._looked:
-            g = rows.grad if rows.grad is not None else torch.zeros_like(rows)
-            w = rows.detach()  # the rows as the forward saw them
-            if id(e) in merged:
-                u0, g0 = merged[id(e)][1:3]
-                uniq, inv = torch.unique(torch.cat([u0, uniq]), return_inverse=True)
-                g = torch.zeros(len(uniq), g.shape[1], dtype=g.dtype, device=g.device).index_add_(0, inv, torch.cat([g0, g]))
-                w = self._current(e, uniq)
-            merged[id(e)] = (e, uniq, g, w)
-        for e, uniq, g, w in merged.values():
-            if self.wd and not e.is_bias:
-                if self.wd_mode == 'decoupled': w *= 1 - lr * self.wd   # this step's decay (missed ones came with the lookup)
-                elif self.wd_mode == 'tables':  # the L2 gradient of every step since the row was last seen
-                    g = g + (2 * self.wd) * (t + 1 - e._synced[uniq]).to(w.dtype)[:, None] * w
-            m = e._m[uniq].mul_(b1).add_(g, alpha=1 - b1)
-            v = e._v[uniq].mul_(b2).addcmul_(g, g, value=1 - b2)
-            w.addcdiv_(m, (v / bc2).sqrt_().add_(self.eps), value=-lr / bc1)
-            e.weight.index_copy_(0, uniq, w)
-            e._m.index_copy_(0, uniq, m)
-            e._v.index_copy_(0, uniq, v)
-            e._synced.index_fill_(0, uniq, t + 1)
+        groups = {}  # tables looked up by the same index tensor are updated together
+        for e, idx, out in self._looked:
+            groups.setdefault((idx.data_ptr(), idx.shape, idx.stride()), (idx, []))[1].append((e, out))
+        seen = [e for _, looked in groups.values() for e, _ in looked]
+        if len(set(seen)) < len(seen):  # a table looked up by several indices: one group per table
+            groups = {id(e): (torch.cat([i for _, (i, l) in groups.items() for f, _ in l if f is e]),
+                              [(e, torch.cat([o for _, (_, l) in groups.items() for f, o in l if f is e]))]) for e in set(seen)}
+        for idx, looked in groups.values(): self._update(idx, looked, t, lr, b1, bc1, bc2)
+        if self.wd and self.wd_mode == 'decoupled':
+            for e in self.tables:
+                if e.is_bias: continue
+                e._scale *= 1 - lr * self.wd  # every row of the table decays, looked up or not
+                if e._scale < self.rescale: self._fold(e)
         if self.dense_opt:
             for grp in self.dense_opt.param_groups: grp['lr'], grp['betas'] = lr, (b1, b2)
             self.dense_opt.step()
         self._looked, self.t = [], t + 1
 
+    def _update(self, idx:Tensor, looked:list, t:int, lr:float, b1:float, bc1:float, bc2:float):
+        "Adam on the rows `idx` looks up in the tables of `looked`, `(table, output)` pairs"
+        tables, b2 = tuple(e for e, _ in looked), self.beta2
+        widths = [e.weight.shape[1] for e in tables]
+        if tables not in self._state:
+            if any(e in k for k in self._state for e in tables):
+                raise RuntimeError("RowAdamW needs each table looked up with the same other tables at every step")
+            w = tables[0].weight
+            self._state[tables] = dict(mv=torch.zeros(w.shape[0], 2, sum(widths), dtype=w.dtype, device=w.device),
+                                       synced=torch.zeros(w.shape[0], dtype=torch.long, device=w.device))
+        st = self._state[tables]
+        uniq, inv = torch.unique(idx, return_inverse=True)
+        gout = torch.cat([o.grad if o.grad is not None else torch.zeros_like(o) for _, o in looked], 1)  # (bs, sum k)
+        g = torch.zeros(len(uniq), gout.shape[1], dtype=gout.dtype, device=gout.device).index_add_(0, inv, gout)
+        if self.wd and self.wd_mode == 'tables':  # the L2 gradient of every step since the row was last updated
+            missed = (t + 1 - st['synced'].index_select(0, uniq)).to(g.dtype)[:, None]
+            for e, gs in zip(tables, g.split(widths, 1)):
+                if not e.is_bias: gs += (2 * self.wd) * missed * e.weight.index_select(0, uniq)
+            st['synced'].index_fill_(0, uniq, t + 1)
+        mv = st['mv'].index_select(0, uniq)  # (n_unique, 2, sum k); index_select/index_put_ beat [] on CPU
+        m, v = mv[:, 0], mv[:, 1]
+        m.mul_(b1).add_(g, alpha=1 - b1)
+        v.mul_(b2).addcmul_(g, g, value=1 - b2)
+        st['mv'].index_put_((uniq,), mv)
+        step = m / (v / bc2).sqrt_().add_(self.eps)
+        for e, s in zip(tables, step.split(widths, 1)):
+            scale = e._scale * (1 - lr * self.wd) if self.wd and self.wd_mode == 'decoupled' and not e.is_bias else 1.
+            e.weight.index_put_((uniq,), e.weight.index_select(0, uniq).add_(s, alpha=-lr / bc1 / scale))
+
+    @staticmethod
+    def _fold(e:Embedding):
+        e.weight.data.mul_(e._scale)
+        e._scale = 1.
+
     @torch.no_grad()
     def sync(self):
-        "Apply the decay every row is owed up to now (O(table)): call before reading the weights"
-        if self.wd_mode != 'decoupled' or not self.wd: return
+        "Make every table hold its true weights (O(table)): call before reading them outside `lookups`"
         for e in self.tables:
-            if e.is_bias: continue
-            e.weight.mul_(torch.exp(self.logdecay[self.t] - self.logdecay[e._synced]).to(e.weight.dtype)[:, None])
-            e._synced.fill_(self.t)
+            if e._scale != 1.: self._fold(e)
 
 
 def fit_rowwise(model:nn.Module, data, epochs:int=8, lr:float=1e-2, bs:int=1024, wd:float=0.,
@@ -151,7 +161,7 @@ def fit_rowwise(model:nn.Module, data, epochs:int=8, lr:float=1e-2, bs:int=1024,
     model.train()
     with torch_threads(threads):
         for epoch in range(epochs):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             perm, losses = torch.randperm(n, generator=gen).to(dev), []
             for i in range(0, n, bs):
                 idx = perm[i:i+bs]
@@ -163,9 +173,9 @@ def fit_rowwise(model:nn.Module, data, epochs:int=8, lr:float=1e-2, bs:int=1024,
                 loss.backward()
                 o.step()
             o.sync()
-            seconds = time.perf_counter() - t0
+            seconds, cpu = time.perf_counter() - t0, time.thread_time() - c0
             v = mse(model, xv, yv)
             batch_loss += losses
-            rows.append(dict(epoch=epoch, train_mse=np.dot(losses, sizes)/n, valid_mse=v, valid_rmse=v**0.5, seconds=seconds))
+            rows.append(dict(epoch=epoch, train_mse=np.dot(losses, sizes)/n, valid_mse=v, valid_rmse=v**0.5, seconds=seconds, cpu_seconds=cpu))
             if progress: print(rows[-1])
     return History(pd.DataFrame(rows), batch_loss)
