@@ -12,7 +12,7 @@ def test_grouplens_first(data_home, grouplens_zip, recbole_wheel, monkeypatch):
     serve_pypi(monkeypatch, recbole_wheel)
     ml = load_movielens(verbose=False)
     assert len(ml.ratings) == 5 and 'GroupLens' in ml.source
-    assert sorted(p.name for p in (data_home/'ml-100k').iterdir()) == ['SOURCE', 'u.data', 'u.item', 'u.user']
+    assert sorted(p.name for p in (data_home/'ml-100k').iterdir()) == ['MANIFEST.json', 'SOURCE', 'u.data', 'u.item', 'u.user']
     assert leftovers(data_home) == []
 
 
@@ -47,7 +47,8 @@ def test_stored_data_needs_no_network(data_home, grouplens_zip, monkeypatch, off
 class _Dropped(io.BytesIO):
     "A response that promises `size` bytes and drops the connection halfway"
     def __init__(self, payload):
-        super().__init__(payload[:len(payload)//2]); self.headers = {'Content-Length': str(len(payload))}
+        super().__init__(payload[:len(payload)//2])
+        self.headers = {'Content-Length': str(len(payload))}
     def read(self, n=-1):
         b = super().read(n)
         if not b: raise ConnectionResetError("connection reset by peer")
@@ -104,7 +105,8 @@ def test_zip_of_something_else(data_home, tmp_path):
     (dict(data=''), "u.data: the file is empty"),
     (dict(item=U_ITEM.replace('|http://x|', '|')), "u.item, line 1: expected 24 fields"),
     (dict(user=U_USER.replace('|24|', '||')), "u.user, line 1: age '' is not a number"),
-    (dict(data=U_DATA + "4\t1\t2\t881250960\n"), "u.data, line 6: user 4 is not in u.user"),
+    (dict(data=U_DATA + "4\t1\t2\t881250960\n"), "u.user, line 3: the file ends at user 3, but u.data, line 6 rates user 4"),
+    (dict(data=U_DATA + "2\t9\t2\t881250960\n"), "u.item, line 3: the file ends at movie 3"),
 ])
 def test_bad_files_are_refused_and_not_stored(data_home, tmp_path, files, message):
     tables = dict(data=U_DATA, item=U_ITEM, user=U_USER) | files
