@@ -51,11 +51,14 @@ def main(kind, sizes):
             h = fit_rowwise(m, d, epochs=epochs, lr=1e-2, bs=1024, wd=1.0)
             secs, cpu, rmse, done = h.seconds, h.table.cpu_seconds.sum(), h.rmse, epochs * n
         elif kind == 'sparse':
+            fit_sparse(model_for(d), type(d)(d.x_train[:2048], d.y_train[:2048], d.x_valid, d.y_valid, d.user_ids, d.movie_ids, None))
             secs, cpu, rmse = fit_sparse(m, d, epochs=epochs)
             done = epochs * n
         else:  # a step's cost does not depend on the number of ratings: time DENSE_STEPS steps, extrapolate to an epoch
             k = min(n, DENSE_STEPS * 1024)
             sub = type(d)(d.x_train[:k], d.y_train[:k], d.x_valid, d.y_valid, d.user_ids, d.movie_ids, None)
+            warm = type(d)(d.x_train[:2048], d.y_train[:2048], d.x_valid, d.y_valid, d.user_ids, d.movie_ids, None)
+            fit(model_for(d), warm, epochs=1, progress=False)  # torch.optim's first step imports modules: not a cost per step
             c0 = time.thread_time()
             h = fit(m, sub, epochs=1, lr=1e-2, bs=1024, wd=1.0, progress=False)
             secs, cpu, rmse, done = h.seconds, time.thread_time() - c0, float('nan'), k
