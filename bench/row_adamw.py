@@ -11,11 +11,11 @@ from collabnb.learner import History, WD_MODES, mse, torch_threads, _schedule
 
 
 class RowAdamW(torch.optim.Optimizer):
-    "AdamW that updates only the `Embedding` rows looked up inside `lookups()`; decoupled decay stays exact for the rest"
+    "AdamW that updates only the `Embedding` rows looked up inside `lookups()`; decoupled decay stays exact"
     def __init__(self, model:nn.Module,      # a model whose tables are collabnb `Embedding`s
                  lr:float=1e-2, betas:tuple=(0.9, 0.99), eps:float=1e-8,
                  weight_decay:float=0.,      # on factor tables (`Embedding`s with `is_bias=False`), never on biases
-                 wd_mode:str='decoupled',    # 'decoupled' (AdamW), 'rows' (add `penalty` to the loss) or 'tables' (lazy L2)
+                 wd_mode:str='decoupled',    # 'decoupled' (AdamW), 'rows' (add `penalty` to the loss), 'tables' (lazy)
                  rescale:float=1e-6):        # fold a table's pending decay into it when the factor falls below this
         if wd_mode not in WD_MODES: raise ValueError(f"wd_mode must be one of {WD_MODES}, got {wd_mode!r}")
         self.tables = [e for e in model.modules() if isinstance(e, Embedding)]
@@ -25,7 +25,7 @@ class RowAdamW(torch.optim.Optimizer):
         groups = [dict(params=[e.weight for e in self.tables])] + ([dict(params=dense)] if dense else [])
         super().__init__(groups, dict(lr=lr, betas=betas, eps=eps))
         self.wd, self.wd_mode, self.rescale = weight_decay, wd_mode, rescale
-        self.scale = {e: 1. for e in self.tables}  # a table holds weight / scale: decaying every row is one multiplication
+        self.scale = {e: 1. for e in self.tables}  # tables hold weight / scale: one multiplication decays all rows
         self.moments = {}                          # tables looked up by one index -> Adam's m and v, (rows, 2, widths)
         self.dense = (torch.optim.AdamW(dense, lr=lr, betas=betas, eps=eps, weight_decay=0., foreach=False)
                       if dense else None)
@@ -67,7 +67,8 @@ class RowAdamW(torch.optim.Optimizer):
             pooled = {}
             for idx, looked in by_index.values():
                 for e, grad in looked: pooled.setdefault(e, []).append((idx, grad))
-            by_index = {id(e): (torch.cat([i for i, _ in l]), [(e, torch.cat([g for _, g in l]))]) for e, l in pooled.items()}
+            by_index = {id(e): (torch.cat([i for i, _ in l]), [(e, torch.cat([g for _, g in l]))])
+                        for e, l in pooled.items()}
         self.t += 1
         for idx, looked in by_index.values(): self._update(idx, looked, lr, b1, b2, eps)
         for e in self.tables:
@@ -75,7 +76,8 @@ class RowAdamW(torch.optim.Optimizer):
                 self.scale[e] *= 1 - lr * self.wd  # every row decays, looked up or not
                 if self.scale[e] < self.rescale: self._fold(e)
         if self.dense:
-            for g in self.dense.param_groups: g.update(lr=self.param_groups[-1]['lr'], betas=self.param_groups[-1]['betas'])
+            last = self.param_groups[-1]
+            for g in self.dense.param_groups: g.update(lr=last['lr'], betas=last['betas'])
             self.dense.step()
         self.looked = []
 
