@@ -16,8 +16,8 @@ __all__ = ['MODELS', 'fit_settings', 'recipe', 'recipe_settings', 'recipe_run', 
 # %% ../nbs/05b_recipes.ipynb #97807d98
 MODELS = ('bias', 'dot', 'net')   # the course's recipes, by the name the `collabnb` command uses
 
-_FIT = {'bias': dict(epochs=6, lr=1e-2, bs=1024, wd=1.),                     # lesson 04
-        'dot': dict(epochs=6, lr=1e-2, bs=1024, wd=1.),                      # lesson 04
+_FIT = {'bias': dict(epochs=6, lr=1e-2, bs=1024, wd=1e-4, wd_mode='tables'), # lesson 04
+        'dot': dict(epochs=6, lr=1e-2, bs=1024, wd=0.5),                     # lesson 04
         'net': dict(epochs=8, lr=1e-2, bs=1024, wd=3e-4, wd_mode='tables')}  # lesson 05
 
 def fit_settings(name:str) -> dict:

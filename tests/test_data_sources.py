@@ -123,3 +123,76 @@ def test_folder_path_is_read_in_place(data_home, tmp_path):
     ml = load_movielens(folder.parent)  # the folder that holds ml-100k/ works as well as ml-100k/ itself
     assert len(ml.ratings) == 5 and ml.source == str(folder)
     assert not data_home.exists()  # nothing copied
+
+
+# The larger sets (issue 15 item 3): each layout written here in GroupLens' format, read from a folder and from its zip
+ML_1M = {'ratings.dat': "1::1193::5::978300760\n1::661::3::978302109\n2::1193::4::978298413\n",
+         'movies.dat': "661::James and the Giant Peach (1996)::Animation|Children's|Musical\n"
+                       "1193::One Flew Over the Cuckoo's Nest (1975)::Drama\n",
+         'users.dat': "1::F::1::10::48067\n2::M::56::16::70072\n"}
+ML_10M = {'ratings.dat': "1::122::5::838985046\n1::185::4.5::838983525\n2::122::0.5::868244562\n",
+          'movies.dat': "122::Boomerang (1992)::Comedy|Romance\n185::Net, The (1995)::Action|Crime|Thriller\n"}
+ML_CSV = {'ratings.csv': "userId,movieId,rating,timestamp\n1,296,5.0,1147880044\n1,306,3.5,1147868817\n3,296,0.5,1439472215\n",
+          'movies.csv': 'movieId,title,genres\n296,Pulp Fiction (1994),Comedy|Crime|Drama|Thriller\n'
+                        '306,"Three Colors: Red (Trois couleurs: Rouge) (1994)",Drama\n999,Señor Café (2019),(no genres listed)\n'}
+
+
+def write_set(root: Path, name: str, files: dict, enc='latin-1') -> tuple:
+    "The set's files in `root/name/` and in `root/name.zip` (GroupLens' layout: one folder inside the zip)"
+    folder = root/name
+    folder.mkdir(parents=True)
+    for f, text in files.items(): (folder/f).write_bytes(text.encode(enc if f.endswith('.dat') else 'utf-8'))
+    make_zip(root/f'{name}.zip', {f'{name}/{f}': (folder/f).read_bytes() for f in files})
+    return folder, root/f'{name}.zip'
+
+
+@pytest.mark.parametrize('how', ['folder', 'zip'])
+def test_ml_1m(data_home, tmp_path, how):
+    folder, z = write_set(tmp_path, 'ml-1m', ML_1M)
+    ml = load_movielens(folder if how == 'folder' else z)
+    assert ml.ratings.user.tolist() == [1, 1, 2] and ml.ratings.rating.tolist() == [5, 3, 4]
+    assert ml.ratings.dtypes.astype(str).tolist() == ['int64', 'int64', 'float32', 'int64']
+    assert ml.movies.set_index('movie').loc[1193, 'title'] == "One Flew Over the Cuckoo's Nest (1975)"
+    assert ml.movies.year.tolist() == [1996, 1975] and ml.movies.genres[0] == "Animation|Children's|Musical"
+    assert ml.users.columns.tolist() == ['user', 'age', 'gender', 'occupation', 'zip'] and ml.users.age.tolist() == [1, 56]
+    assert not data_home.exists()                                  # read in place, not copied
+
+
+@pytest.mark.parametrize('how', ['folder', 'zip'])
+def test_ml_10m_half_stars(data_home, tmp_path, how):
+    folder, z = write_set(tmp_path, 'ml-10M100K', ML_10M)
+    ml = load_movielens(folder if how == 'folder' else z)
+    assert ml.ratings.rating.tolist() == [5, 4.5, 0.5] and ml.users is None
+    assert ml.movies.title[1] == 'Net, The (1995)'
+
+
+@pytest.mark.parametrize('name', ['ml-20m', 'ml-25m', 'ml-32m', 'ml-latest-small'])
+@pytest.mark.parametrize('how', ['folder', 'zip'])
+def test_csv_sets(data_home, tmp_path, name, how):
+    folder, z = write_set(tmp_path, name, ML_CSV)
+    ml = load_movielens(folder if how == 'folder' else z)
+    assert ml.ratings.rating.tolist() == [5, 3.5, 0.5] and ml.ratings.timestamp[2] == 1439472215
+    assert ml.movies.title.tolist() == ['Pulp Fiction (1994)', 'Three Colors: Red (Trois couleurs: Rouge) (1994)', 'Señor Café (2019)']
+    assert ml.movies.genres.tolist() == ['Comedy|Crime|Drama|Thriller', 'Drama', ''] and ml.movies.year.tolist() == [1994, 1994, 2019]
+    assert ml.users is None and ml.source == str(folder if how == 'folder' else z)
+    assert repr(ml).startswith('MovieLens: 3 ratings by 2 users of 2 movies')
+
+
+@pytest.mark.parametrize('files, message', [
+    (ML_1M | {'ratings.dat': ML_1M['ratings.dat'] + "2::661::3.5::978298414\n"}, "ratings.dat, line 4: rating 3.5 is not a multiple of 1"),
+    (ML_1M | {'ratings.dat': ML_1M['ratings.dat'] + "2::661::3::978298414::9\n"}, "ratings.dat, line 4: expected 4 fields"),
+    (ML_1M | {'ratings.dat': ML_1M['ratings.dat'] + "2::661\n"}, "ratings.dat, line 4: expected 4 fields"),
+    (ML_1M | {'ratings.dat': ML_1M['ratings.dat'] + "2.5::661::3::978298414\n"}, "ratings.dat, line 4: user 2.5 is not a whole number"),
+    (ML_1M | {'ratings.dat': ML_1M['ratings.dat'] + "3::661::3::978298414\n"}, "users.dat, line 2: the file ends at user 2, but ratings.dat, line 4"),
+    (ML_1M | {'users.dat': "1::F::1::10::48067\n"}, "users.dat, line 1: the file ends at user 1, but ratings.dat, line 3"),
+    (ML_CSV | {'ratings.csv': ML_CSV['ratings.csv'] + "3,296,4.0,1439472216\n"}, "ratings.csv, line 5: user 3 rated movie 296 twice (lines 4, 5)"),
+    (ML_CSV | {'ratings.csv': ML_CSV['ratings.csv'] + "3,296,4.25,1439472216\n"}, "ratings.csv, line 5: rating 4.25 is not a multiple of 0.5"),
+    (ML_CSV | {'ratings.csv': ML_CSV['ratings.csv'] + "3,5,4.0,1439472216\n"}, "ratings.csv, line 5: movie 5 is not in movies.csv"),
+    (ML_CSV | {'ratings.csv': ML_CSV['ratings.csv'].replace('userId', 'user')}, "ratings.csv, line 1: the header line is 'user,movieId"),
+    (ML_CSV | {'ratings.csv': ML_CSV['ratings.csv'] + "3,x,4.0,1439472216\n"}, "ratings.csv, line 5: movie 'x' is not a number"),
+])
+def test_bad_large_set_files_are_named(data_home, tmp_path, files, message):
+    name = 'ml-1m' if 'users.dat' in files else 'ml-25m'
+    _, z = write_set(tmp_path, name, files)
+    with pytest.raises(DataError) as e: load_movielens(z)
+    assert f"{z}, member {name}/" in str(e.value) and message in str(e.value)

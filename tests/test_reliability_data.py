@@ -63,7 +63,7 @@ def test_explicit_path_is_read_even_when_cache_is_full(stored, tmp_path):
         load_movielens(bad)
     other = gl_zip(tmp_path/'other.zip', data="1\t1\t2\t5\n")
     ml = load_movielens(other)
-    assert ml.ratings.rating.tolist() == [2] and ml.source == str(other)
+    assert ml.ratings.rating.tolist() == [2] and ml.source == f"local file {other}"
     assert len(load_movielens(verbose=False).ratings) == 5         # the stored copy is unchanged
 
 
@@ -223,3 +223,28 @@ def test_import_data_does_not_import_fastai():
             "print(any(m.split('.')[0] == 'fastai' for m in sys.modules))")
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=os.environ | {'PYTHONPATH': str(ROOT)})
     assert out.stdout.strip() == 'False', out.stderr
+
+
+# A copy stored before manifests existed (every learner's today) is adopted if whole, replaced if not
+def legacy_100k(folder: Path, n: int = 100_000) -> Path:
+    "GroupLens' three files with MovieLens 100k's shape (943 users, 1,682 movies, `n` ratings), and no manifest"
+    rng = np.random.default_rng(0)
+    keys = rng.choice(943 * 1682, size=100_000, replace=False)[:n]
+    folder.mkdir(parents=True)
+    (folder/'u.data').write_text(''.join(f"{k // 1682 + 1}\t{k % 1682 + 1}\t{k % 5 + 1}\t8812509{k % 100:02d}\n" for k in keys))
+    (folder/'u.item').write_text(''.join(f"{m}|Movie {m} (1995)|01-Jan-1995||url" + "|0" * 19 + "\n" for m in range(1, 1683)))
+    (folder/'u.user').write_text(''.join(f"{u}|30|F|other|00000\n" for u in range(1, 944)))
+    return folder
+
+
+def test_legacy_copy_is_adopted(data_home, offline):
+    folder = legacy_100k(data_home/'ml-100k')
+    assert len(load_movielens(verbose=False).ratings) == 100_000
+    assert (folder/'MANIFEST.json').exists() and cd._damage(folder) is None   # recorded: later damage is caught
+
+
+def test_legacy_copy_cut_at_a_line_break_is_replaced(data_home, grouplens_zip, offline, monkeypatch, capsys):
+    legacy_100k(data_home/'ml-100k', n=99_000)
+    serve_grouplens(monkeypatch, grouplens_zip)
+    assert len(load_movielens(verbose=False).ratings) == 5                     # fetched afresh
+    assert "u.data holds 99,000 ratings, not MovieLens 100k's 100,000" in capsys.readouterr().err
