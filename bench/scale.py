@@ -7,7 +7,7 @@ Prints, per size, seconds per epoch and ratings per second (wall and CPU); the g
 import os, sys, time, resource, numpy as np, torch
 from collabnb.models import DotProductBias, SigmoidRange
 from collabnb.learner import fit, torch_threads, mse
-from planted import planted_data
+from collabnb.scaling import planted_collab as planted_data
 
 DENSE_STEPS = 300
 torch.set_num_threads(1)  # one core: the data are made on it too
