@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_cli.ipynb #7b5a913a
 from __future__ import annotations
-import contextlib, pickle, sys
+import contextlib, os, pickle, sys
 from pathlib import Path
 from fastcore.script import Param, anno_parser
 
@@ -25,10 +25,16 @@ def data_command(path:str=None, # a GroupLens folder, ml-100k.zip or the recbole
           f"{r.user.value_counts().min()}+ per user")
 
 # %% ../nbs/11_cli.ipynb #0559768f
+def _data_dir() -> Path:
+    "`collabnb.data.data_dir` without importing PyTorch (as `collabnb.data` does): all the fast path needs"
+    if env := os.environ.get('COLLABNB_DATA'): return Path(env).expanduser()
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout/'settings.ini').exists() and (checkout/'data').is_dir(): return checkout/'data'
+    return Path.home()/'.collabnb'/'data'
+
 def model_path(name:str) -> Path:
     "Where `collabnb train` keeps model `name`"
-    from collabnb.data import data_dir
-    return data_dir()/'models'/f'{name}.pt'
+    return _data_dir()/'models'/f'{name}.pt'
 
 def train_command(model:str='bias', # 'bias', 'dot' or 'net'
                   epochs:int=None,  # passes over the training ratings (default: the recipe's)
@@ -67,11 +73,13 @@ def load_trained(model:str='bias', # 'bias', 'dot' or 'net'
     from collabnb.recipes import recipe
     path, again = model_path(model), f"run `collabnb train --model {model}` again"
     if not path.exists():
-        print(f"no trained '{model}' model in {path.parent}: training one first (collabnb train --model {model})", file=sys.stderr)
+        print(f"no trained '{model}' model in {path.parent}: training one first (collabnb train --model {model})",
+              file=sys.stderr)
         with contextlib.redirect_stdout(sys.stderr): train_command(model)
     try: saved = torch.load(path, weights_only=True)
     except (EOFError, OSError, RuntimeError, pickle.UnpicklingError) as e:
-        raise ValueError(f"{path} is not a model collabnb saved, or it was cut short ({type(e).__name__}): {again}") from None
+        why = f"{path} is not a model collabnb saved, or it was cut short ({type(e).__name__})"
+        raise ValueError(f"{why}: {again}") from None
     if not isinstance(saved, dict) or saved.get('model') != model:
         raise ValueError(f"{path} does not hold a trained '{model}' model: {again}")
     data = split_random(load_movielens(), valid_pct=0.2, seed=saved['seed'])
@@ -97,7 +105,8 @@ def _show(df):
     print(df.rename_axis('movie id').to_string(float_format='{:.3f}'.format))
 
 def _required(**kw):
-    if missing := [k for k, v in kw.items() if v is None]: raise ValueError(f"give {' and '.join('--' + k for k in missing)}")
+    if missing := [k for k, v in kw.items() if v is None]:
+        raise ValueError(f"give {' and '.join('--' + k for k in missing)}")
 
 def _at_least_one(**kw):
     for k, v in kw.items():
@@ -125,7 +134,8 @@ def similar_command(movie:str,          # a title ("Star Wars") or a GroupLens m
                    ):
     "The movies nearest to a movie in the model's factor space"
     _at_least_one(n=n)
-    if metric not in ('cosine', 'euclidean'): raise ValueError(f"metric must be 'cosine' or 'euclidean', got {metric!r}")
+    if metric not in ('cosine', 'euclidean'):
+        raise ValueError(f"metric must be 'cosine' or 'euclidean', got {metric!r}")
     if (a := _answers(model)) and (i := a.movie(_movie(movie))) is not None: return _show(a.similar(i, n, metric))
     from collabnb import interpret
     m, data = load_trained(model)
@@ -153,7 +163,7 @@ def answers_path(name:str) -> Path:
     return model_path(name).with_suffix('.npz')
 
 def save_answers(model, data, path:Path):
-    "Save what the query commands need from a trained `model`: its predictions for every pair, movie factors, titles, counts"
+    "Save what the queries need from a trained `model`: its predictions for every pair, movie factors, titles, counts"
     import numpy as np, torch
     from collabnb.data import atomic_write
     from collabnb.learner import evaluating
@@ -170,7 +180,8 @@ def save_answers(model, data, path:Path):
                  trained=np.isin(np.arange(data.n_users), data.x_train[:, 0].numpy()),
                  titles=titles.to_numpy(str), plain=titles.map(_plain).to_numpy(str),
                  n_ratings=per_movie['size'].to_numpy(), mean=per_movie['mean'].to_numpy(),
-                 seen_user=np.searchsorted(data.user_ids, seen.user), seen_movie=np.searchsorted(data.movie_ids, seen.movie))
+                 seen_user=np.searchsorted(data.user_ids, seen.user),
+                 seen_movie=np.searchsorted(data.movie_ids, seen.movie))
 
 # %% ../nbs/11_cli.ipynb #10f7efa4
 class _Answers:
@@ -189,15 +200,16 @@ class _Answers:
         if not isinstance(movie, str):
             i = np.searchsorted(a['movie_ids'], movie)
             return int(i) if i < len(a['movie_ids']) and a['movie_ids'][i] == movie else None
-        for hits in (a['titles'] == movie, np.char.lower(a['titles']) == movie.lower(), a['plain'] == movie.strip().lower()):
+        lower = np.char.lower(a['titles'])
+        for hits in (a['titles'] == movie, lower == movie.lower(), a['plain'] == movie.strip().lower()):
             if hits.any(): return int(np.flatnonzero(hits)[np.argsort(-a['n_ratings'][hits], kind='stable')[0]])
         return None
     def table(self, idx, col:str, values):
         "The rows `idx` as the library prints them: by raw id, title, `col`, ratings, mean"
         import pandas as pd
         a = self.a
-        return pd.DataFrame({'title': a['titles'][idx], col: values, 'ratings': a['n_ratings'][idx], 'mean': a['mean'][idx]},
-                            index=pd.Index(a['movie_ids'][idx], name='movie'))
+        cols = {'title': a['titles'][idx], col: values, 'ratings': a['n_ratings'][idx], 'mean': a['mean'][idx]}
+        return pd.DataFrame(cols, index=pd.Index(a['movie_ids'][idx], name='movie'))
     def recommend(self, u:int, n:int, exclude_seen:bool=True):
         np, a = self.np, self.a
         s = a['scores'][u].astype(float)
@@ -230,7 +242,8 @@ def bench_command(seeds:Param("split seeds to measure on (the recipes were tuned
     "Time and score our training recipes against fastai's collab_learner, over split seeds, in one process"
     from collabnb.recipes import bench_table, benchmark
     if fastai_epochs < 1: raise ValueError(f"fastai_epochs must be at least 1, got {fastai_epochs}")
-    df = bench_table(benchmark(seeds=tuple(seeds), fastai_epochs=fastai_epochs, threads=threads, progress=sys.stdout.isatty()))
+    evidence = benchmark(seeds=tuple(seeds), fastai_epochs=fastai_epochs, threads=threads, progress=sys.stdout.isatty())
+    df = bench_table(evidence)
     print(f"valid RMSE over split seeds {list(seeds)} (mean and sd), training seconds per run, on {threads} thread(s)")
     print(df.to_string(index=False, formatters={'rmse': '{:.4f}'.format, 'sd': '{:.4f}'.format, 'mse': '{:.4f}'.format,
                                                  'seconds': '{:.2f}'.format, 'speed-up': '{:.1f}x'.format}))
