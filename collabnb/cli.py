@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib, os, pickle, sys
 from pathlib import Path
 from fastcore.script import Param, anno_parser
+import collabnb
 
 # %% auto #0
 __all__ = ['COMMANDS', 'data_command', 'model_path', 'train_command', 'load_trained', 'recommend_command', 'similar_command',
@@ -28,7 +29,7 @@ def data_command(path:str=None, # a GroupLens folder, ml-100k.zip or the recbole
 def _data_dir() -> Path:
     "`collabnb.data.data_dir` without importing PyTorch (as `collabnb.data` does): all the fast path needs"
     if env := os.environ.get('COLLABNB_DATA'): return Path(env).expanduser()
-    checkout = Path(__file__).resolve().parent.parent
+    checkout = Path(collabnb.__file__).resolve().parent.parent
     if (checkout/'settings.ini').exists() and (checkout/'data').is_dir(): return checkout/'data'
     return Path.home()/'.collabnb'/'data'
 
@@ -131,15 +132,16 @@ def similar_command(movie:str,          # a title ("Star Wars") or a GroupLens m
                     n:int=10,           # how many movies
                     model:str='bias',   # which trained model: 'bias', 'dot' or 'net'
                     metric:str='cosine',# 'cosine' or 'euclidean'
+                    min_ratings:int=20, # leave out movies with fewer ratings (1: every movie)
                    ):
     "The movies nearest to a movie in the model's factor space"
     _at_least_one(n=n)
     if metric not in ('cosine', 'euclidean'):
         raise ValueError(f"metric must be 'cosine' or 'euclidean', got {metric!r}")
-    if (a := _answers(model)) and (i := a.movie(_movie(movie))) is not None: return _show(a.similar(i, n, metric))
+    if (a := _answers(model)) and (i := a.movie(_movie(movie))) is not None: return _show(a.similar(i, n, metric, min_ratings))
     from collabnb import interpret
     m, data = load_trained(model)
-    _show(interpret.similar(m, data, _movie(movie), n=n, metric=metric))
+    _show(interpret.similar(m, data, _movie(movie), n=n, metric=metric, min_ratings=min_ratings))
 
 def predict_command(user:int=None,     # GroupLens user id
                     movie:str=None,    # GroupLens movie id or a title
@@ -217,14 +219,14 @@ class _Answers:
         idx = np.argsort(-s, kind='stable')[:n]
         idx = idx[np.isfinite(s[idx])]
         return self.table(idx, 'predicted', a['scores'][u][idx])
-    def similar(self, i:int, n:int, metric:str):
+    def similar(self, i:int, n:int, metric:str, min_ratings:int):
         np, w = self.np, self.a['factors'].astype(float)
         if metric == 'cosine':
             v = w / np.maximum(np.linalg.norm(w, axis=1, keepdims=True), 1e-12)
             score = v @ v[i]
         else: score = np.linalg.norm(w - w[i], axis=1)
         order = np.argsort(-score if metric == 'cosine' else score, kind='stable')
-        idx = order[order != i][:n]
+        idx = order[(order != i) & (self.a['n_ratings'][order] >= min_ratings)][:n]
         return self.table(idx, metric, score[idx])
 
 def _answers(model:str):

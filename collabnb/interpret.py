@@ -154,6 +154,11 @@ def movie_map(model:nn.Module,   # a model with factor tables
     return ax
 
 # %% ../nbs/08_interpretation.ipynb #26c1cacd
+def _check_n(n:int):
+    "`ValueError` unless `n`, a number of movies to return, is a whole number of at least 1"
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a whole number of at least 1, got {n!r}")
+
 def _plain(title:str) -> str:
     "`title` in lower case, without its year and without a leading or trailing English article"
     return re.sub(r'^(the|a|an) |, (the|a|an)$', '', re.sub(r'\s*\(\d{4}\)$', '', title.strip().lower()))
@@ -180,6 +185,7 @@ def similar(model:nn.Module,        # a model with factor tables
             min_ratings:int=20,     # leave out movies with fewer ratings than this (1: keep every movie)
            ) -> pd.DataFrame:       # by raw id: title, score, ratings, mean; most similar first
     "The `n` movies nearest to `movie` in factor space, among those with at least `min_ratings` ratings"
+    _check_n(n)
     if metric not in ('cosine', 'euclidean'):
         raise ValueError(f"metric must be 'cosine' or 'euclidean', got {metric!r}")
     w = embeddings(model).movie_factors                                          # (n_movies, n_factors)
@@ -211,6 +217,7 @@ def recommend(model:nn.Module,       # any model of the course, or fastai's `Emb
               exclude_seen:bool=True,# leave out every movie the user rated in `data.ml`
              ) -> pd.DataFrame:      # by raw id: title, predicted, ratings, mean; best first
     "The `n` movies with the highest predicted rating for raw `user`"
+    _check_n(n)
     u = data.index('user', user)
     pred = _scores(model, u.expand(data.n_movies), torch.arange(data.n_movies))   # (n_movies,)
     df = _catalogue(data).assign(predicted=pred.numpy())

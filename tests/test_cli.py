@@ -111,8 +111,9 @@ def test_concurrent_trains_never_clobber_each_other(home):
 
 
 def test_queries_answer_the_same_from_saved_answers_and_from_the_library(trained, tmp_path):
-    queries = [('recommend', '--user', '3', '-n', '5'), ('similar', 'Star Wars', '-n', '4'),
-               ('similar', '2', '--metric', 'euclidean'), ('predict', '--user', '3', '--movie', 'star wars')]
+    queries = [('recommend', '--user', '3', '-n', '5'), ('similar', 'Star Wars', '-n', '4', '--min_ratings', '1'),
+               ('similar', '2', '--metric', 'euclidean', '--min_ratings', '3'),
+               ('predict', '--user', '3', '--movie', 'star wars')]
     fast = [run(*q, '--model', 'dot', data_home=trained) for q in queries]
     npz = trained/'models'/'dot.npz'
     npz.rename(tmp_path/'dot.npz')
