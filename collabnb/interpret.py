@@ -12,7 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 import torch.nn.functional as F
 from torch import nn, Tensor
 from .data import CollabData
-from .learner import evaluating
+from .learner import check_fits, evaluating
 
 # %% auto #0
 __all__ = ['Embeddings', 'embeddings', 'bias_table', 'PCAResult', 'pca', 'movie_pca', 'movie_map', 'find_movie', 'similar',
@@ -55,6 +55,7 @@ def bias_table(model:nn.Module,   # a model with bias tables (collabnb or fastai
                of:str='movie',    # 'movie' or 'user'
               ) -> pd.DataFrame:  # by raw id: [title,] bias, ratings, mean; lowest bias first
     "Every movie's (or user's) learned bias, next to its number of ratings and mean rating"
+    check_fits(model, data)
     e = embeddings(model)
     b = (e.user_bias, e.movie_bias)[data.side(of)]
     if b is None: raise ValueError(f"{type(model).__name__} has no bias tables")
@@ -85,6 +86,7 @@ def movie_pca(model:nn.Module,  # a model with factor tables
               k:int=3,          # number of components
              ) -> tuple:        # (the `top` movies by raw id with columns c0..c{k-1}, their `PCAResult`)
     "Principal components of the factors of the `top` most-rated movies, each movie's position beside its title"
+    check_fits(model, data)
     cat = _catalogue(data).nlargest(top, 'ratings', keep='first')
     p = pca(embeddings(model).movie_factors[data.index('movie', cat.index)], k=k)
     return cat.assign(**{f'c{i}': p.coords[:, i].numpy() for i in range(k)}), p
@@ -188,6 +190,7 @@ def similar(model:nn.Module,        # a model with factor tables
     _check_n(n)
     if metric not in ('cosine', 'euclidean'):
         raise ValueError(f"metric must be 'cosine' or 'euclidean', got {metric!r}")
+    check_fits(model, data)
     w = embeddings(model).movie_factors                                          # (n_movies, n_factors)
     mid = find_movie(data, movie)
     i = data.index('movie', mid)[0]
@@ -198,8 +201,9 @@ def similar(model:nn.Module,        # a model with factor tables
     return df[:n][['title', metric, 'ratings', 'mean']]
 
 # %% ../nbs/08_interpretation.ipynb #a48c885d
-def _scores(model:nn.Module, users:Tensor, movies:Tensor) -> Tensor:
-    "`model`'s predictions for index pairs `(users[i], movies[i])`, in evaluation mode"
+def _scores(model:nn.Module, data:CollabData, users:Tensor, movies:Tensor) -> Tensor:
+    "`model`'s predictions for index pairs `(users[i], movies[i])` of `data`, in evaluation mode"
+    check_fits(model, data)   # a model sized for other data: say so, not "index out of range"
     with evaluating(model): return model(torch.stack([users, movies], 1)).reshape(-1)   # (n, 2) -> (n,)
 
 def predict(model:nn.Module,   # any model of the course, or fastai's `EmbeddingDotBias`
@@ -208,7 +212,7 @@ def predict(model:nn.Module,   # any model of the course, or fastai's `Embedding
             movie:int|str,     # raw movie id or title (see `find_movie`)
            ) -> float:         # the predicted rating
     "The rating `model` predicts for raw `user` and `movie`"
-    return _scores(model, data.index('user', user), data.index('movie', find_movie(data, movie))).item()
+    return _scores(model, data, data.index('user', user), data.index('movie', find_movie(data, movie))).item()
 
 def recommend(model:nn.Module,       # any model of the course, or fastai's `EmbeddingDotBias`
               data:CollabData,       # the split it was trained on
@@ -219,7 +223,7 @@ def recommend(model:nn.Module,       # any model of the course, or fastai's `Emb
     "The `n` movies with the highest predicted rating for raw `user`"
     _check_n(n)
     u = data.index('user', user)
-    pred = _scores(model, u.expand(data.n_movies), torch.arange(data.n_movies))   # (n_movies,)
+    pred = _scores(model, data, u.expand(data.n_movies), torch.arange(data.n_movies))   # (n_movies,)
     df = _catalogue(data).assign(predicted=pred.numpy())
     r = data.ml.ratings
     if exclude_seen: df = df.drop(r.movie[r.user == user])

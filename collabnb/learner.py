@@ -247,9 +247,10 @@ def _check_args(epochs:int, lr:float, bs:int, wd:float):
 
 def check_fits(model:nn.Module, data:CollabData):
     "`ValueError` unless `model`'s user and movie tables have one row per user and per movie of `data`"
-    for side, n in (('user', data.n_users), ('movie', data.n_movies)):
-        table = getattr(model, f'{side}_factors', None)
-        if isinstance(table, nn.Module) and table.weight.shape[0] != n:
+    for side, n, names in (('user', data.n_users, ('user_factors', 'u_weight')),      # collabnb's names, fastai's
+                           ('movie', data.n_movies, ('movie_factors', 'i_weight'))):
+        table = next((getattr(model, k) for k in names if isinstance(getattr(model, k, None), nn.Module)), None)
+        if table is not None and table.weight.shape[0] != n:
             raise ValueError(f"the model has {table.weight.shape[0]:,} {side} rows but the data has {n:,} {side}s: "
                              f"build it with data.n_{side}s")
 
