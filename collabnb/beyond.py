@@ -7,16 +7,18 @@ from __future__ import annotations
 import time
 import numpy as np, pandas as pd, torch
 import torch.nn.functional as F
-import matplotlib.pyplot as plt
 from torch import nn, Tensor
-from .data import GENRES, CollabData
+from fastprogress.fastprogress import progress_bar
+from .data import CollabData, MovieLens, load_movielens, split_random
 from .models import Embedding, SigmoidRange
-from .learner import History, evaluating, fit, mse, torch_threads, _optimizer, _schedule
+from .learner import REPORT_SEEDS, Evidence, evaluating, fit
+from .recipes import MODELS, book_run, fit_settings, recipe
 
 # %% auto #0
-__all__ = ['AGE_GROUPS', 'cross_entropy', 'star_class', 'RatingClasses', 'fit_classes', 'calibration', 'user_features',
-           'movie_features', 'MetaBias', 'rated_sets', 'ImplicitBias', 'holdout', 'trained', 'Blend', 'blend_weights',
-           'slice_weights', 'fit_blend']
+__all__ = ['AGE_GROUPS', 'DENSE_LIMIT', 'BLENDS', 'cross_entropy', 'star_class', 'RatingClasses', 'star_loss', 'calibration',
+           'user_features', 'movie_features', 'MetaBias', 'rated_sets', 'ImplicitBias', 'UserDays', 'baselines',
+           'ItemNeighbours', 'holdout', 'trained', 'Blend', 'blend_weights', 'fit_blend', 'beyond_models',
+           'every_model', 'beyond_benchmark']
 
 # %% ../nbs/13_beyond_the_dot_product.ipynb #eb170c4c
 def cross_entropy(logits:Tensor,   # (bs, n_classes) raw scores
@@ -53,39 +55,12 @@ class RatingClasses(nn.Module):
         return self.logits(x).argmax(1).float() + 1
 
 # %% ../nbs/13_beyond_the_dot_product.ipynb #c814e57f
-def fit_classes(model:RatingClasses,  # or any module with `logits(x)` -> (bs, 5)
-                data:CollabData,      # the split to train and validate on
-                epochs:int=6,         # passes over the training ratings
-                lr:float=3e-2,        # peak learning rate
-                bs:int=1024,          # ratings per step
-                wd:float=1.,          # decoupled weight decay on the factor tables
-                seed:int=42,          # seeds the shuffling
-                threads:int|None=1,   # CPU threads while training
-               ) -> History:
-    "Train with cross-entropy on the star classes (`fit` has only squared error); per epoch: train CE, valid RMSE"
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    n, target = len(data.y_train), star_class(data.y_train)
-    n_batches = -(-n // bs)
-    o = _optimizer(model, 'adam', lr, wd)
-    sched = _schedule(o, 'one_cycle', lr, epochs * n_batches)
-    rows, batch_loss = [], []
-    model.train()
-    with torch_threads(threads):
-        for epoch in range(epochs):
-            t0, perm = time.perf_counter(), torch.randperm(n, generator=gen)
-            for i in range(0, n, bs):
-                idx = perm[i:i+bs]
-                loss = F.cross_entropy(model.logits(data.x_train[idx]), target[idx])
-                o.zero_grad()
-                loss.backward()
-                o.step()
-                sched.step()
-                batch_loss.append(loss.item())
-            v = mse(model, data.x_valid, data.y_valid)
-            rows.append(dict(epoch=epoch, train_ce=np.mean(batch_loss[-n_batches:]), valid_mse=v, valid_rmse=v**0.5,
-                             seconds=time.perf_counter() - t0))
-    return History(pd.DataFrame(rows), batch_loss)
+def star_loss(model:nn.Module,  # a model with `logits(x)` -> (bs, 5), e.g. `RatingClasses`
+              xb:Tensor,        # (bs, 2) user and movie indices
+              yb:Tensor,        # (bs,) the ratings given
+             ) -> Tensor:       # scalar
+    "Cross-entropy of the five star logits against the star given: `fit(model, data, loss_func=star_loss)` trains on classes"
+    return F.cross_entropy(model.logits(xb), star_class(yb))
 
 # %% ../nbs/13_beyond_the_dot_product.ipynb #f7ec414e
 def calibration(probs:Tensor,   # (n, 5) predicted probability of each star
@@ -129,7 +104,8 @@ class MetaBias(nn.Module):
     "`DotProductBias` whose user and movie factors and biases also sum learned vectors of their features"
     def __init__(self, data:CollabData,        # the split: sizes, and the tables the features come from
                  n_factors:int=50,             # length of each factor vector
-                 head:nn.Module|None=None):    # applied to the sum, e.g. `SigmoidRange(0, 5.5)`
+                 head:nn.Module|None=None,     # applied to the sum, e.g. `SigmoidRange(0, 5.5)`
+                 days:bool=False):             # add a bias per (user, day): `UserDays`, below
         super().__init__()
         uf, mf = user_features(data), movie_features(data)
         for name, v in (uf | mf).items(): self.register_buffer(name, v, persistent=False)
@@ -140,6 +116,7 @@ class MetaBias(nn.Module):
                                                                     genres=mf['genres'].shape[1])
         self.feature_factors = nn.ModuleDict({k: Embedding(n, n_factors) for k, n in sizes.items()})
         self.feature_bias = nn.ModuleDict({k: Embedding(n, 1, is_bias=True) for k, n in sizes.items()})
+        self.days = UserDays(data) if days else None
         self.head = head or nn.Identity()
     def _features(self, tables:nn.ModuleDict, u:Tensor, m:Tensor) -> tuple:
         "What the features add to the user's and the movie's row of `tables`, `(bs, k)` each"
@@ -151,8 +128,8 @@ class MetaBias(nn.Module):
         fu, fm = self._features(self.feature_factors, u, m)       # (bs, n_factors) each
         bu, bm = self._features(self.feature_bias, u, m)          # (bs, 1) each
         pu, qm = self.user_factors(u) + fu, self.movie_factors(m) + fm
-        b = self.user_bias(u) + self.movie_bias(m) + bu + bm
-        return self.head((pu * qm).sum(1) + b.squeeze(1))
+        s = (pu * qm).sum(1) + (self.user_bias(u) + self.movie_bias(m) + bu + bm).squeeze(1)
+        return self.head(s if self.days is None else s + self.days(x))
 
 # %% ../nbs/13_beyond_the_dot_product.ipynb #b9539b44
 def rated_sets(data:CollabData) -> Tensor:
@@ -166,13 +143,15 @@ class ImplicitBias(nn.Module):
     "SVD++: `DotProductBias` whose user factors add |N(u)|^-1/2 × the sum of learned vectors of the movies u rated"
     def __init__(self, data:CollabData,        # the split: sizes, and the training ratings' pairs
                  n_factors:int=50,             # length of each factor vector
-                 head:nn.Module|None=None):    # applied to the sum, e.g. `SigmoidRange(0, 5.5)`
+                 head:nn.Module|None=None,     # applied to the sum, e.g. `SigmoidRange(0, 5.5)`
+                 days:bool=False):             # add a bias per (user, day): `UserDays`, below
         super().__init__()
         self.register_buffer('rated', rated_sets(data), persistent=False)
         self.user_factors, self.movie_factors = Embedding(data.n_users, n_factors), Embedding(data.n_movies, n_factors)
         self.implicit = Embedding(data.n_movies, n_factors)                  # y_j
         self.user_bias = Embedding(data.n_users, 1, is_bias=True)
         self.movie_bias = Embedding(data.n_movies, 1, is_bias=True)
+        self.days = UserDays(data) if days else None
         self.head = head or nn.Identity()
     def user_vectors(self, u:Tensor) -> Tensor:
         "p_u + |N(u)|^-1/2 Σ y_j for users `u`, `(bs, n_factors)`"
@@ -180,8 +159,84 @@ class ImplicitBias(nn.Module):
         return self.user_factors(u) + implicit[u]
     def forward(self, x:Tensor) -> Tensor:                                   # (bs, 2) long -> (bs,)
         pu, qm = self.user_vectors(x[:, 0]), self.movie_factors(x[:, 1])     # (bs, n_factors) each
-        b = self.user_bias(x[:, 0]) + self.movie_bias(x[:, 1])               # (bs, 1)
-        return self.head((pu * qm).sum(1) + b.squeeze(1))
+        s = (pu * qm).sum(1) + (self.user_bias(x[:, 0]) + self.movie_bias(x[:, 1])).squeeze(1)
+        return self.head(s if self.days is None else s + self.days(x))
+
+# %% ../nbs/13_beyond_the_dot_product.ipynb #f06300ca
+class UserDays(nn.Module):
+    "A learned bias per (user, day) that has training ratings, for the day each (user, movie) pair was rated; 0 otherwise"
+    def __init__(self, data:CollabData):   # the split: its training pairs, and the timestamps of `data.ml.ratings`
+        super().__init__()
+        r = data.ml.ratings
+        keys = data.index('user', r.user.to_numpy()) * data.n_movies + data.index('movie', r.movie.to_numpy())
+        order = keys.argsort()
+        self.n_movies = data.n_movies
+        self.register_buffer('keys', keys[order], persistent=False)          # every rated (user, movie), as one number
+        self.register_buffer('day', torch.as_tensor(r.timestamp.to_numpy() // 86400)[order], persistent=False)  # its UTC day
+        self.register_buffer('slots', self.user_day(data.x_train).unique(), persistent=False)  # (user, day)s of training
+        self.bias = Embedding(len(self.slots) + 1, 1, is_bias=True)          # row 0: a (user, day) training never saw
+        with torch.no_grad(): self.bias.weight.zero_()
+    def user_day(self, x:Tensor) -> Tensor:    # (bs, 2) long -> (bs,) long
+        "Each pair's (user, day) as one number, user × 2^20 + day; day −1 for a pair nobody rated"
+        k = x[:, 0] * self.n_movies + x[:, 1]
+        i = torch.searchsorted(self.keys, k).clamp(max=len(self.keys) - 1)
+        return x[:, 0] * 2**20 + torch.where(self.keys[i] == k, self.day[i], -1)
+    def forward(self, x:Tensor) -> Tensor:     # (bs, 2) long -> (bs,)
+        ud = self.user_day(x)
+        i = torch.searchsorted(self.slots, ud).clamp(max=len(self.slots) - 1)
+        return self.bias(torch.where(self.slots[i] == ud, i + 1, 0)).squeeze(1)
+
+# %% ../nbs/13_beyond_the_dot_product.ipynb #208ecb50
+def baselines(data:CollabData,       # the split: its training ratings
+              reg_movie:float=25.,   # added to each movie's count: shrinks offsets of rarely rated movies
+              reg_user:float=10.,    # added to each user's count
+              sweeps:int=3,          # rounds of movie offsets, then user offsets
+             ) -> tuple:             # mean rating, user offsets `(n_users,)`, movie offsets `(n_movies,)`
+    "Koren's baseline estimates: the mean rating, and user and movie offsets as shrunken means of what the rest leaves over"
+    x, y = data.x_train, data.y_train
+    mu = float(y.mean())
+    n_u = torch.bincount(x[:, 0], minlength=data.n_users).float()
+    n_m = torch.bincount(x[:, 1], minlength=data.n_movies).float()
+    b_u = torch.zeros(data.n_users)
+    for _ in range(sweeps):
+        b_m = torch.zeros(data.n_movies).index_add_(0, x[:, 1], y - mu - b_u[x[:, 0]]) / (reg_movie + n_m)
+        b_u = torch.zeros(data.n_users).index_add_(0, x[:, 0], y - mu - b_m[x[:, 1]]) / (reg_user + n_u)
+    return mu, b_u, b_m
+
+DENSE_LIMIT = 3e7   # users × movies above which `ItemNeighbours` refuses (its dense tables would need gigabytes)
+
+class ItemNeighbours(nn.Module):
+    "Item-item k nearest neighbours on the residuals of `baselines`: nothing to train, the training ratings are the model"
+    def __init__(self, data:CollabData,  # the split: its training ratings
+                 k:int=40,               # how many of the user's most similar rated movies to average
+                 shrink:float=100.,      # similarity × n/(n + shrink), n: users who rated both movies
+                ):
+        super().__init__()
+        if data.n_users * data.n_movies > DENSE_LIMIT:
+            raise ValueError(f"ItemNeighbours keeps dense users × movies tables: {data.n_users:,} × {data.n_movies:,} "
+                             f"is above its limit of {DENSE_LIMIT:,.0f} cells; use a factor model for data this large")
+        self.mu, b_u, b_m = baselines(data)
+        x = data.x_train
+        resid = torch.zeros(data.n_users, data.n_movies)
+        rated = torch.zeros(data.n_users, data.n_movies)
+        resid[x[:, 0], x[:, 1]] = data.y_train - self.mu - b_u[x[:, 0]] - b_m[x[:, 1]]
+        rated[x[:, 0], x[:, 1]] = 1.
+        both = rated.T @ rated                                   # (n_movies, n_movies): users who rated i and j
+        sq = (resid**2).T @ rated                                # [i, j]: Σ r_ui² over users who rated j as well
+        sim = resid.T @ resid / (sq * sq.T).sqrt().clamp(min=1e-9) * both / (both + shrink)
+        sim.fill_diagonal_(0.)
+        self.k = k
+        for name, t in dict(b_u=b_u, b_m=b_m, resid=resid, rated=rated, sim=sim).items():
+            self.register_buffer(name, t, persistent=False)
+    def forward(self, x:Tensor) -> Tensor:                       # (bs, 2) long -> (bs,)
+        out = []
+        for c in x.split(4096):                                  # (4096, n_movies) at a time
+            u, i = c[:, 0], c[:, 1]
+            s, j = (self.sim[i] * self.rated[u]).topk(min(self.k, self.sim.shape[1]), 1)   # the most similar rated movies
+            w = s.clamp(min=0)
+            near = (w * self.resid[u[:, None], j]).sum(1) / w.sum(1).clamp(min=1e-9)
+            out.append(self.mu + self.b_u[u] + self.b_m[i] + near)
+        return torch.cat(out)
 
 # %% ../nbs/13_beyond_the_dot_product.ipynb #2d792f91
 def holdout(data:CollabData,   # a split
@@ -198,15 +253,13 @@ def holdout(data:CollabData,   # a split
 
 # %% ../nbs/13_beyond_the_dot_product.ipynb #55e9ba65
 def trained(make,            # `make(data)` -> a fresh model sized for the split
-            train=fit,       # `fit`, or `fit_classes`
-            **train_kw,      # passed to `train`: epochs, lr, wd, ...
+            **fit_kw,        # passed to `fit`: epochs, lr, wd, loss_func, ...
            ):
-    "A model as a function `train(data, seed)` -> the model trained on `data`"
+    "A model as a function `train(data, seed)` -> the model trained on `data` (a model with no parameters is ready as built)"
     def run(data:CollabData, seed:int) -> nn.Module:
         torch.manual_seed(seed)
         model = make(data)
-        if train is fit: train_kw.setdefault('progress', False)
-        train(model, data, seed=seed, **train_kw)
+        if any(True for _ in model.parameters()): fit(model, data, seed=seed, progress=False, **fit_kw)
         return model
     return run
 
@@ -238,22 +291,82 @@ def blend_weights(preds:Tensor,   # (n, n_models) predictions
 def _predict(model:nn.Module, x:Tensor) -> Tensor:
     with evaluating(model): return model(x)
 
-def slice_weights(models:dict,        # name -> `train(data, seed)`, e.g. from `trained`
-                  data:CollabData,    # the split; its validation ratings are not used
-                  pct:float=0.1,      # share of the training ratings the weights are fitted on
-                  seed:int=42,        # seeds the slice and every model
-                 ) -> tuple:          # weights (n_models,), constant
-    "Train `models` on all but a slice of the training ratings and fit blend weights on the slice"
-    part = holdout(data, pct, seed)
-    preds = [_predict(train(part, seed), part.x_valid) for train in models.values()]
-    preds = torch.stack(preds, 1)                                      # (n_slice, n_models)
-    return blend_weights(preds, part.y_valid)
+def _member(train, data:CollabData, part:CollabData, seed:int) -> tuple:
+    "A blend member's two rounds: (model trained on `data`, its predictions for `part`'s slice when trained on `part`, (CPU seconds of each round))"
+    t0 = time.process_time()
+    on_slice = _predict(train(part, seed), part.x_valid)
+    t1 = time.process_time()
+    model = train(data, seed)
+    return model, on_slice, (t1 - t0, time.process_time() - t1)
 
 def fit_blend(models:dict,        # name -> `train(data, seed)`, e.g. from `trained`
               data:CollabData,    # the split; its validation ratings are not used
               pct:float=0.1,      # share of the training ratings the weights are fitted on
               seed:int=42,        # seeds the slice and every model
              ) -> Blend:
-    "`slice_weights`, then every model retrained on the whole training split, blended with those weights"
-    weights, bias = slice_weights(models, data, pct, seed)
-    return Blend({k: train(data, seed) for k, train in models.items()}, weights, bias).eval()
+    "Weights fitted on a slice of the training ratings by models trained on the rest; then every model retrained on all of them"
+    part = holdout(data, pct, seed)
+    rounds = {k: _member(train, data, part, seed) for k, train in models.items()}
+    weights, bias = blend_weights(torch.stack([r[1] for r in rounds.values()], 1), part.y_valid)
+    return Blend({k: r[0] for k, r in rounds.items()}, weights, bias).eval()
+
+# %% ../nbs/13_beyond_the_dot_product.ipynb #5c69ba70
+_HEAD = lambda: SigmoidRange(0, 5.5)
+_SETTINGS = dict(epochs=6, lr=1e-2, wd=1.)   # the `bias` recipe's, kept for every factor model below (tuning split)
+_BEYOND = {  # this lesson's models: how to build one for a split, and `fit`'s settings for it
+    'classes': (lambda d: RatingClasses(d.n_users, d.n_movies, 50), dict(_SETTINGS, lr=3e-2, loss_func=star_loss)),
+    'meta': (lambda d: MetaBias(d, 50, head=_HEAD()), _SETTINGS),
+    'svd++': (lambda d: ImplicitBias(d, 50, head=_HEAD()), _SETTINGS),
+    'meta & days': (lambda d: MetaBias(d, 50, head=_HEAD(), days=True), _SETTINGS),
+    'svd++ & days': (lambda d: ImplicitBias(d, 50, head=_HEAD(), days=True), _SETTINGS),
+    'knn': (lambda d: ItemNeighbours(d, k=40, shrink=100.), {})}
+
+BLENDS = {'blend': ('bias', 'classes', 'knn', 'meta & days', 'svd++ & days'),   # the lesson's best, chosen on seed 42
+          'blend without days': ('bias', 'classes', 'knn', 'meta', 'svd++'),   # what the day biases add
+          'bias + net': ('bias', 'net')}                                         # the course's question: dot product and net
+
+def beyond_models() -> dict:
+    "name -> `train(data, seed)`: the course's recipes (`MODELS`) and this lesson's models, with their chosen settings"
+    course = {name: trained(lambda d, name=name: recipe(name, d)[0], **fit_settings(name)) for name in MODELS}
+    return course | {name: trained(make, **kw) for name, (make, kw) in _BEYOND.items()}
+
+def every_model(ml:MovieLens,           # the ratings
+                seed:int,               # the split seed (and every model's seed)
+                blends:dict=BLENDS,     # blend name -> the models it blends
+                fastai_epochs:int|None=5, # epochs of fastai's book recipe; None: leave it out
+               ) -> tuple:              # name -> (valid RMSE, training seconds); blend -> {member: weight}
+    "Every model of `beyond_models` and every blend on split `seed`, scored on its validation ratings"
+    data = split_random(ml, seed=seed)
+    part = holdout(data, seed=seed)                       # the blends' slice, cut from the training ratings
+    members, scores, weights = set().union(*blends.values()), {}, {}
+    if fastai_epochs: scores['fastai book recipe'] = book_run(ml, fastai_epochs)(seed)   # wall-clock seconds
+    rmse = lambda p: ((p - data.y_valid)**2).mean().sqrt().item()
+    rounds = {}
+    for name, train in beyond_models().items():
+        if name in members: rounds[name] = _member(train, data, part, seed)
+        else:
+            t0 = time.process_time()
+            rounds[name] = (train(data, seed), None, (0., time.process_time() - t0))
+        scores[name] = (rmse(_predict(rounds[name][0], data.x_valid)), rounds[name][2][1])
+    with evaluating(rounds['classes'][0]): most = rounds['classes'][0].most_likely(data.x_valid)
+    scores['classes (arg-max star)'] = (rmse(most), scores['classes'][1])
+    for blend, names in blends.items():
+        w, c = blend_weights(torch.stack([rounds[k][1] for k in names], 1), part.y_valid)
+        b = Blend({k: rounds[k][0] for k in names}, w, c)
+        scores[blend] = (rmse(_predict(b, data.x_valid)), sum(sum(rounds[k][2]) for k in names))  # both rounds
+        weights[blend] = dict(zip(names, w.tolist()))
+    return scores, weights
+
+def beyond_benchmark(ml:MovieLens|None=None,     # the data; default `load_movielens()`
+                     seeds:tuple=REPORT_SEEDS,    # split seeds
+                     fastai_epochs:int|None=5,    # epochs of fastai's book recipe; None: leave it out
+                     progress:bool=True,          # a progress bar over the seeds
+                    ) -> tuple:                   # name -> `Evidence`; a DataFrame of the blends' weights per seed
+    "`every_model` on each split seed, gathered into `Evidence` per model (CPU seconds for ours, wall-clock for fastai's)"
+    ml = load_movielens() if ml is None else ml
+    seeds = tuple(seeds)
+    runs = {s: every_model(ml, s, fastai_epochs=fastai_epochs) for s in (progress_bar(seeds) if progress else seeds)}
+    ev = {name: Evidence(name, seeds, *(np.array([runs[s][0][name][i] for s in seeds]) for i in (0, 1)))
+          for name in runs[seeds[0]][0]}
+    weights = pd.DataFrame([dict(seed=s, blend=b, **w) for s in seeds for b, w in runs[s][1].items()])
+    return ev, weights

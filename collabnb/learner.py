@@ -19,13 +19,13 @@ from .data import CollabData, MovieLens, split_random
 from .models import Embedding
 
 # %% auto #0
-__all__ = ['WD_MODES', 'TUNING_SEED', 'REPORT_SEEDS', 'History', 'evaluating', 'mse', 'factor_tables', 'l2_penalty', 'RowAdamW', 'torch_threads', 'check_fits', 'fit', 'trainer', 'Evidence', 'over_seeds', 'Comparison', 'compare', 'evidence_table', 'fastai_learner', 'book_recipe', 'WeightDecayCB']
+__all__ = ['WD_MODES', 'TUNING_SEED', 'REPORT_SEEDS', 'History', 'evaluating', 'mse', 'factor_tables', 'l2_penalty', 'RowAdamW', 'squared_error', 'torch_threads', 'check_fits', 'fit', 'trainer', 'Evidence', 'over_seeds', 'Comparison', 'compare', 'evidence_table', 'fastai_learner', 'book_recipe', 'WeightDecayCB']
 
 # %% ../nbs/01b_training_loop.ipynb #7959b7db
 @dataclass(repr=False)
 class History:
     "What one `fit` run measured: a row per epoch, and the training loss of every batch"
-    table: pd.DataFrame                      # epoch, train_mse, valid_mse, valid_rmse, seconds
+    table: pd.DataFrame                      # epoch, train_mse (or train_loss), valid_mse, valid_rmse, seconds
     batch_loss: list = field(default_factory=list)
     @property
     def rmse(self) -> float: return float(self.table.valid_rmse.iloc[-1])
@@ -203,14 +203,18 @@ class RowAdamW(torch.optim.Optimizer):
             if self.scale[e] != 1.: self._fold(e)
 
 # %% ../nbs/01b_training_loop.ipynb #64128014
+def squared_error(model:nn.Module, xb:Tensor, yb:Tensor) -> Tensor:
+    "The mean squared error of `model`'s predictions for the batch: `fit`'s loss unless it is given another"
+    return ((model(xb) - yb)**2).mean()   # (bs, 2) -> (bs,) -> scalar
+
 def _epoch(model:nn.Module, x:Tensor, y:Tensor, perm:Tensor, bs:int, o, sched, penalty:Callable|None, bar,
-           epoch:int) -> list:
-    "One optimisation step per slice of `perm` of length `bs`; the MSE of each batch"
+           epoch:int, loss_func:Callable=squared_error) -> list:
+    "One optimisation step per slice of `perm` of length `bs`; the loss of each batch"
     losses = []
     for step, i in enumerate(bar(range(0, len(perm), bs))):
         idx = perm[i:i+bs]
         with o.lookups() if isinstance(o, RowAdamW) else nullcontext():  # row-wise: the model sees gathered rows
-            loss = ((model(x[idx]) - y[idx])**2).mean()  # (bs, 2) -> (bs,) -> scalar
+            loss = loss_func(model, x[idx], y[idx])
             losses.append(loss.item())
             if not math.isfinite(losses[-1]):
                 raise FloatingPointError(f"training diverged: the loss became {losses[-1]} in epoch {epoch}, "
@@ -275,8 +279,9 @@ def fit(model:nn.Module,     # takes `(bs, 2)` long indices, returns `(bs,)` pre
         progress:bool=True,  # show a progress bar and the per-epoch table
         device:str='cpu',    # where to train: 'cpu', or 'cuda' where a GPU exists
         rowwise:bool=False,  # Adam on only the table rows a batch looks up (`RowAdamW`): a step costs O(bs), not O(tables)
+        loss_func:Callable=squared_error, # `loss_func(model, xb, yb)` -> the batch's loss (lesson 13 trains on cross-entropy)
        ) -> History:
-    "Train `model` on `data` with MSE loss and shuffled index-tensor batches; validate on the whole validation set each epoch"
+    "Train `model` on `data` (MSE loss unless `loss_func` says otherwise) with shuffled index-tensor batches; validate on the whole validation set each epoch"
     _check_args(epochs, lr, bs, wd)
     if wd_mode not in WD_MODES: raise ValueError(f"wd_mode must be one of {WD_MODES}, got {wd_mode!r}")
     _check_data(data)
@@ -299,20 +304,22 @@ def fit(model:nn.Module,     # takes `(bs, 2)` long indices, returns `(bs,)` pre
     sched = _schedule(o, schedule, lr, epochs * len(sizes))
     mb = master_bar(range(epochs)) if progress else range(epochs)
     bar = (lambda r: progress_bar(r, parent=mb)) if progress else (lambda r: r)
-    if progress: mb.write(['epoch', 'train_mse', 'valid_mse', 'valid_rmse', 'seconds'], table=True)
+    train_col = 'train_mse' if loss_func is squared_error else 'train_loss'   # what the training column holds
+    if progress: mb.write(['epoch', train_col, 'valid_mse', 'valid_rmse', 'seconds'], table=True)
     rows, batch_loss = [], []
     model.train()
     with torch_threads(threads):
         for epoch in mb:
             t0 = time.perf_counter()
-            losses = _epoch(model, x, y, torch.randperm(n, generator=gen).to(dev), bs, o, sched, penalty, bar, epoch)
+            losses = _epoch(model, x, y, torch.randperm(n, generator=gen).to(dev), bs, o, sched, penalty, bar, epoch,
+                            loss_func)
             if rowwise: o.sync()  # the decay every row is owed, before validating
             seconds = time.perf_counter() - t0
             v = mse(model, xv, yv) if len(yv) else float('nan')
             batch_loss += losses
-            rows.append(dict(epoch=epoch, train_mse=np.dot(losses, sizes)/n, valid_mse=v, valid_rmse=v**0.5, seconds=seconds))
+            rows.append(dict(epoch=epoch, **{train_col: np.dot(losses, sizes)/n}, valid_mse=v, valid_rmse=v**0.5, seconds=seconds))
             if progress:
-                mb.write([str(epoch), *(f'{rows[-1][k]:.4f}' for k in ('train_mse', 'valid_mse', 'valid_rmse')),
+                mb.write([str(epoch), *(f'{rows[-1][k]:.4f}' for k in (train_col, 'valid_mse', 'valid_rmse')),
                           f'{seconds:.2f}'], table=True)
     return History(pd.DataFrame(rows), batch_loss)
 
