@@ -292,12 +292,17 @@ def _predict(model:nn.Module, x:Tensor) -> Tensor:
     with evaluating(model): return model(x)
 
 def _member(train, data:CollabData, part:CollabData, seed:int) -> tuple:
-    "A blend member's two rounds: (model trained on `data`, its predictions for `part`'s slice when trained on `part`, (CPU seconds of each round))"
+    "Both rounds of a blend member: (trained on `data`, its slice predictions when trained on `part`, CPU seconds of each)"
     t0 = time.process_time()
     on_slice = _predict(train(part, seed), part.x_valid)
     t1 = time.process_time()
     model = train(data, seed)
     return model, on_slice, (t1 - t0, time.process_time() - t1)
+
+def _blend(rounds:dict, names:list, part:CollabData) -> Blend:
+    "Blend `names` from their `_member` rounds: weights fitted on `part`'s slice, models from the second round"
+    weights, bias = blend_weights(torch.stack([rounds[k][1] for k in names], 1), part.y_valid)
+    return Blend({k: rounds[k][0] for k in names}, weights, bias).eval()
 
 def fit_blend(models:dict,        # name -> `train(data, seed)`, e.g. from `trained`
               data:CollabData,    # the split; its validation ratings are not used
@@ -306,9 +311,7 @@ def fit_blend(models:dict,        # name -> `train(data, seed)`, e.g. from `trai
              ) -> Blend:
     "Weights fitted on a slice of the training ratings by models trained on the rest; then every model retrained on all of them"
     part = holdout(data, pct, seed)
-    rounds = {k: _member(train, data, part, seed) for k, train in models.items()}
-    weights, bias = blend_weights(torch.stack([r[1] for r in rounds.values()], 1), part.y_valid)
-    return Blend({k: r[0] for k, r in rounds.items()}, weights, bias).eval()
+    return _blend({k: _member(train, data, part, seed) for k, train in models.items()}, list(models), part)
 
 # %% ../nbs/13_beyond_the_dot_product.ipynb #5c69ba70
 _HEAD = lambda: SigmoidRange(0, 5.5)
@@ -351,10 +354,9 @@ def every_model(ml:MovieLens,           # the ratings
     with evaluating(rounds['classes'][0]): most = rounds['classes'][0].most_likely(data.x_valid)
     scores['classes (arg-max star)'] = (rmse(most), scores['classes'][1])
     for blend, names in blends.items():
-        w, c = blend_weights(torch.stack([rounds[k][1] for k in names], 1), part.y_valid)
-        b = Blend({k: rounds[k][0] for k in names}, w, c)
+        b = _blend(rounds, names, part)
         scores[blend] = (rmse(_predict(b, data.x_valid)), sum(sum(rounds[k][2]) for k in names))  # both rounds
-        weights[blend] = dict(zip(names, w.tolist()))
+        weights[blend] = dict(zip(names, b.weights.tolist()))
     return scores, weights
 
 def beyond_benchmark(ml:MovieLens|None=None,     # the data; default `load_movielens()`
