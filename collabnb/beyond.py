@@ -326,6 +326,7 @@ _BEYOND = {  # this lesson's models: how to build one for a split, and `fit`'s s
 
 BLENDS = {'blend': ('bias', 'classes', 'knn', 'meta & days', 'svd++ & days'),   # the lesson's best, chosen on seed 42
           'blend without days': ('bias', 'classes', 'knn', 'meta', 'svd++'),   # what the day biases add
+          'blend without neighbours': ('bias', 'classes', 'meta & days', 'svd++ & days'),  # what the neighbours add
           'bias + net': ('bias', 'net')}                                         # the course's question: dot product and net
 
 def beyond_models() -> dict:
