@@ -31,8 +31,8 @@ def fallback(model:nn.Module,   # a trained model with biases
              of:str='user',     # 'user' or 'movie'
             ) -> tuple:         # factors `(k,)`, bias `()`
     "The placement that knows nothing: zero factors, and the mean bias of the trained users (or movies)"
-    f, b = _tables(model, data, of)
-    return torch.zeros(f.shape[1]), b[trained_index(data, of)].mean()
+    f, b = mean_row(model, data, of)
+    return torch.zeros_like(f), b
 
 def mean_row(model:nn.Module,   # a trained model with biases
              data:CollabData,   # the split it was trained on
