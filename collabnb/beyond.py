@@ -11,7 +11,8 @@ from torch import nn, Tensor
 from fastprogress.fastprogress import progress_bar
 from .data import CollabData, MovieLens, load_movielens, split_random
 from .models import Embedding, SigmoidRange
-from .learner import REPORT_SEEDS, Evidence, evaluating, fit
+from .evidence import REPORT_SEEDS, Evidence
+from .learner import evaluating, fit
 from .recipes import MODELS, book_run, fit_settings, recipe
 
 # %% auto #0

@@ -8,7 +8,9 @@ import warnings
 import numpy as np, pandas as pd, torch
 from .data import CollabData, MovieLens, load_movielens, split_random
 from .models import DotProduct, DotProductBias, EmbeddingNet, SigmoidRange, emb_sz_rule
-from .learner import REPORT_SEEDS, TUNING_SEED, Evidence, book_recipe, fit, over_seeds, trainer, compare
+from .evidence import REPORT_SEEDS, TUNING_SEED, Evidence, over_seeds, trainer, compare
+from .adapters import book_recipe
+from .learner import fit
 
 # %% auto #0
 __all__ = ['MODELS', 'fit_settings', 'recipe', 'recipe_settings', 'recipe_run', 'book_run', 'benchmark', 'bench_table']
