@@ -4,7 +4,7 @@
 
 # %% ../nbs/library/learner.ipynb #eb847c18
 from __future__ import annotations
-import math, time, warnings
+import math, sys, time, warnings
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Callable
@@ -68,23 +68,88 @@ def l2_penalty(model:nn.Module,      # a model with `user_factors` and `movie_fa
     return ((u**2).sum() + (m**2).sum()) / len(x)
 
 # %% ../nbs/library/learner.ipynb #f7fa6522
-def _optimizer(model:nn.Module, opt:str, lr:float, decay:float) -> torch.optim.Optimizer:
-    "`opt` ('adam' or 'sgd') over the model's parameters, with decoupled weight decay `decay` on the factor tables"
+class _Steps:
+    "What `fit` needs of an optimizer: `param_groups` (a `lr` a schedule can set), `defaults`, `zero_grad`"
+    def __init__(self, groups:list, **defaults):
+        self.defaults, self.state = defaults, {}
+        self.param_groups = [{**defaults, 'weight_decay': 0., **g} for g in groups]
+    def zero_grad(self):
+        for g in self.param_groups:
+            for p in g['params']: p.grad = None
+
+class _Adam(_Steps):
+    "`torch.optim.AdamW(foreach=False)`, op for op: decoupled decay `weight_decay` per group"
+    def __init__(self, groups:list, lr:float, betas:tuple=(0.9, 0.99), eps:float=1e-8):
+        super().__init__(groups, lr=lr, betas=betas, eps=eps)
+    @torch.no_grad()
+    def step(self):
+        for g in self.param_groups:
+            lr, (b1, b2), eps, wd = g['lr'], g['betas'], g['eps'], g['weight_decay']
+            for p in (p for p in g['params'] if p.grad is not None):
+                s = self.state.setdefault(p, dict(step=0., exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p)))
+                s['step'] += 1
+                if wd != 0: p.mul_(1 - lr * wd)
+                s['exp_avg'].lerp_(p.grad, 1 - b1)                                 # m = β₁·m + (1−β₁)·g
+                s['exp_avg_sq'].mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)    # v = β₂·v + (1−β₂)·g²
+                denom = (s['exp_avg_sq'].sqrt() / (1 - b2**s['step'])**0.5).add_(eps)
+                p.addcdiv_(s['exp_avg'], denom, value=-(lr / (1 - b1**s['step'])))
+
+class _SGD(_Steps):
+    "`torch.optim.SGD(momentum=...)`, op for op: weight decay added to the gradient"
+    def __init__(self, groups:list, lr:float, momentum:float=0.9): super().__init__(groups, lr=lr, momentum=momentum)
+    @torch.no_grad()
+    def step(self):
+        for g in self.param_groups:
+            for p in (p for p in g['params'] if p.grad is not None):
+                grad = p.grad if g['weight_decay'] == 0 else p.grad.add(p, alpha=g['weight_decay'])
+                if p in self.state: self.state[p].mul_(g['momentum']).add_(grad, alpha=1)
+                else: self.state[p] = grad.detach().clone()
+                p.add_(self.state[p], alpha=-g['lr'])
+
+# %% ../nbs/library/learner.ipynb #0126b695
+class _OneCycle:
+    "fastai's one-cycle, computed as `torch.optim.lr_scheduler.OneCycleLR` computes it: set at creation, then per `step()`"
+    def __init__(self, o, lr:float, steps:int, pct_start:float=0.25, div:float=25., div_final:float=1e5/25,
+                 moms:tuple=(0.95, 0.85)):
+        self.o, self.n, lo = o, 0, lr / div
+        self.phases = [(float(pct_start * steps) - 1, lo, lr, *moms), (steps - 1, lr, lo / div_final, *moms[::-1])]
+        self._set()
+    @staticmethod
+    def _cos(start:float, end:float, pct:float) -> float: return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+    def _set(self):
+        start = 0.
+        for i, (end, lr0, lr1, m0, m1) in enumerate(self.phases):
+            if self.n <= end or i == len(self.phases) - 1: break
+            start = end
+        pct = (self.n - start) / (end - start)
+        for g in self.o.param_groups:
+            g['lr'] = self._cos(lr0, lr1, pct)
+            if 'betas' in g: g['betas'] = (self._cos(m0, m1, pct), *g['betas'][1:])  # Adam's β₁
+            else: g['momentum'] = self._cos(m0, m1, pct)                          # SGD's momentum
+    def step(self):
+        self.n += 1
+        self._set()
+
+class _Constant:
+    "A constant learning rate: nothing to do per step"
+    def __init__(self, o): self.o = o
+    def step(self): pass
+
+# %% ../nbs/library/learner.ipynb #cd1bff01
+def _optimizer(model:nn.Module, opt:str, lr:float, decay:float) -> _Steps:
+    "`opt` ('adam' or 'sgd') over the model's parameters, with weight decay `decay` on the factor tables only"
     tables = {id(e.weight) for e in factor_tables(model)}
     groups = [dict(params=[p for p in model.parameters() if id(p) in tables], weight_decay=decay),
               dict(params=[p for p in model.parameters() if id(p) not in tables], weight_decay=0.)]
     groups = [g for g in groups if g['params']]
-    # fastai's betas; one kernel per tensor (foreach=False) is faster than grouped kernels for a few small tables
-    if opt == 'adam': return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.99), foreach=False)
-    if opt == 'sgd': return torch.optim.SGD(groups, lr=lr, momentum=0.9)
+    if opt == 'adam': return _Adam(groups, lr=lr, betas=(0.9, 0.99))  # fastai's betas
+    if opt == 'sgd': return _SGD(groups, lr=lr, momentum=0.9)
     raise ValueError(f"opt must be 'adam' or 'sgd', got {opt!r}")
 
-def _schedule(o:torch.optim.Optimizer, schedule:str, lr:float, steps:int):
-    "A per-step learning-rate scheduler: fastai's one-cycle (ending at `lr/1e5`), or a constant rate"
-    if schedule == 'one_cycle':
-        return torch.optim.lr_scheduler.OneCycleLR(o, max_lr=lr, total_steps=steps, pct_start=0.25,
-                                                   div_factor=25., final_div_factor=1e5/25)
-    if schedule == 'constant': return torch.optim.lr_scheduler.LambdaLR(o, lambda step: 1.)
+def _schedule(o, schedule:str, lr:float, steps:int):
+    "A per-step learning-rate schedule: fastai's one-cycle (ending at `lr/1e5`), or a constant rate"
+    if schedule == 'one_cycle': return _OneCycle(o, lr, steps)
+    if schedule == 'constant': return _Constant(o)
     raise ValueError(f"schedule must be 'one_cycle' or 'constant', got {schedule!r}")
 
 # %% ../nbs/library/learner.ipynb #64128014
@@ -111,16 +176,22 @@ def _epoch(model:nn.Module, x:Tensor, y:Tensor, perm:Tensor, bs:int, o, sched, p
         sched.step()
     return losses
 
+def _deterministic(mode:bool, warn_only:bool=False):
+    "`torch.use_deterministic_algorithms`, without importing `torch._inductor` (and `torch._dynamo`) unless it is loaded"
+    if 'torch._inductor.config' in sys.modules: torch.use_deterministic_algorithms(mode, warn_only=warn_only)
+    else: torch._C._set_deterministic_algorithms(mode, warn_only=warn_only)  # the same flag; inductor's copy is unused
+
 @contextmanager
 def torch_threads(n:int|None=1):
     "Run the block on `n` CPU threads (all of them if None) with PyTorch's deterministic algorithms on; restore both after"
-    threads, det = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    threads = torch.get_num_threads()
+    det, warn = torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()
     if n: torch.set_num_threads(n)
-    torch.use_deterministic_algorithms(True)
+    _deterministic(True)
     try: yield
     finally:
         torch.set_num_threads(threads)
-        torch.use_deterministic_algorithms(det)
+        _deterministic(det, warn)
 
 # %% ../nbs/library/learner.ipynb #96fc7230
 def _check_args(epochs:int, lr:float, bs:int, wd:float):
