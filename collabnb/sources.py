@@ -308,7 +308,7 @@ def movielens_100k(verbose:bool=True, # say where the data is fetched from
     _fetch(folder, verbose, damage, kept)
     return read_movielens(folder, _source_of(folder))
 
-# %% ../nbs/library/sources.ipynb #ddfa7f1b
+# %% ../nbs/library/sources.ipynb #e35c3d4b
 def _keep_100k(tables:dict, path:Path) -> str:
     "Store the MovieLens 100k read from `path` in the data folder if that has no intact copy; what happened, for `source`"
     try:
@@ -340,6 +340,8 @@ def read_path(path:str|Path, # a GroupLens folder or zip, the recbole wheel, or 
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as z: names = {Path(n).name for n in z.namelist()}
         if names & {'ratings.dat', 'ratings.csv'}: return read_movielens_set(path)
+    elif path.name in (*ML_FILES, 'ratings.csv', 'ratings.dat', 'movies.csv', 'movies.dat', 'users.dat'):
+        raise ValueError(f"{path} is one file of a MovieLens set: name the folder that holds it ({path.parent}), or a zip")
     tables, where = tables_from_zip(path)
     ml = parse_tables(tables, where, f"local file {path}")
     if not ml.is_100k:

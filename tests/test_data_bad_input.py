@@ -282,3 +282,10 @@ def test_an_empty_path(data_home, path):
 @pytest.mark.parametrize('path, error', [(3, TypeError), (['ml-100k.zip'], TypeError)])
 def test_a_path_that_is_not_one(data_home, path, error):
     with pytest.raises(error, match='path must name a folder or a zip'): load_movielens(path)
+
+
+@pytest.mark.parametrize('name', ['u.data', 'ratings.csv', 'ratings.dat'])
+def test_one_file_of_a_set_names_its_folder(data_home, tmp_path, name):
+    (tmp_path/name).write_text("1\t1\t5\t881250949\n")
+    with pytest.raises(ValueError, match=f"is one file of a MovieLens set: name the folder that holds it \\({tmp_path}\\)"):
+        load_movielens(tmp_path/name)

@@ -252,3 +252,12 @@ def test_legacy_copy_cut_at_a_line_break_is_replaced(data_home, grouplens_zip, o
     err, [aside] = capsys.readouterr().err, kept(folder)
     assert "ratings, not MovieLens 100k's 100,000" in err and str(aside) in err
     assert (aside/'u.data').read_bytes() == cut                                # kept as it was
+
+
+# The CLI's quick commands find the data folder without loading pandas or PyTorch; reading needs pandas, never PyTorch
+@pytest.mark.parametrize('module, unwanted', [('collabnb.sources', {'torch', 'fastai', 'pandas', 'numpy'}),
+                                              ('collabnb.readers', {'torch', 'fastai'}), ('collabnb.planted', {'torch', 'fastai'})])
+def test_import_costs(module, unwanted):
+    code = f"import sys, {module}; print(sorted({unwanted!r} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=os.environ | {'PYTHONPATH': str(ROOT)})
+    assert out.stdout.strip() == '[]', out.stderr
