@@ -16,9 +16,9 @@ from .learner import WD_MODES, fit
 from .search import search, best_params
 
 # %% auto #0
-__all__ = ['HEADS', 'ARCHS', 'WD_SCALE', 'SPACES', 'MODELS', 'SEARCHED', 'build', 'space_of', 'settings_of', 'settings_run',
-           'search_recipe', 'searched', 'best_settings', 'reported', 'fit_settings', 'recipe', 'recipe_settings',
-           'recipe_run', 'book_run', 'benchmark', 'bench_table']
+__all__ = ['HEADS', 'ARCHS', 'WD_SCALE', 'SPACES', 'MODELS', 'SEARCHED', 'build', 'space_of', 'settings_of', 'from_settings',
+           'settings_run', 'search_recipe', 'searched', 'best_settings', 'reported', 'fit_settings', 'recipe',
+           'recipe_settings', 'recipe_run', 'book_run', 'benchmark', 'bench_table']
 
 # %% ../nbs/library/recipes.ipynb #47d92588
 HEADS = {'sigmoid (0, 5.5)': lambda d: SigmoidRange(0, 5.5), 'none': lambda d: nn.Identity(),
@@ -71,7 +71,7 @@ def space_of(name:str) -> dict:
     fixed = SEARCHED[name]
     return {k: v for k, v in SPACES['net' if fixed['arch'].startswith('net') else 'factors'].items() if k not in fixed}
 
-# %% ../nbs/library/recipes.ipynb #56b43d12
+# %% ../nbs/library/recipes.ipynb #e3e9b239
 _MODEL_KEYS = ('arch', 'head', 'n_factors', 'nh', 'p1', 'p2', 'decay_biases')
 
 def _round(v): return float(f'{v:.3g}') if isinstance(v, float) else v
@@ -84,14 +84,24 @@ def settings_of(name:str,    # a key of `SEARCHED`
     s['wd'] = _round(WD_SCALE[s['wd_mode']] * s.pop('wd_rel'))
     return s
 
+def _split(settings:dict) -> tuple:
+    "A recipe's settings as (the model's, `fit`'s)"
+    return ({k: v for k, v in settings.items() if k in _MODEL_KEYS}, {k: v for k, v in settings.items() if k not in _MODEL_KEYS})
+
+def from_settings(settings:dict,   # from `settings_of`
+                  data:CollabData,  # the split the model is sized for
+                 ) -> tuple:        # (a fresh model, the `fit` arguments)
+    "The model a recipe's settings describe, sized for `data`, and the `fit` arguments they give"
+    model_kw, fit_kw = _split(settings)
+    return build(data=data, **model_kw), fit_kw
+
 def settings_run(ml:MovieLens|pd.DataFrame,  # the ratings
                  settings:dict,              # from `settings_of`
                  **fit_kw,                   # overrides of `fit`'s settings (threads, say)
                 ):
     "A recipe's settings as a function `run(seed)` -> `History`"
-    model_kw = {k: v for k, v in settings.items() if k in _MODEL_KEYS}
-    fit_kw = {k: v for k, v in settings.items() if k not in _MODEL_KEYS} | fit_kw
-    return trainer(ml, lambda d: build(data=d, **model_kw), **fit_kw)
+    model_kw, own = _split(settings)
+    return trainer(ml, lambda d: build(data=d, **model_kw), **(own | fit_kw))
 
 # %% ../nbs/library/recipes.ipynb #d50d1b7b
 def search_recipe(name:str,                 # a key of `SEARCHED`
@@ -134,7 +144,7 @@ def reported(name:str,               # a key of `SEARCHED`
         return over_seeds(settings_run(load_movielens() if ml is None else ml, settings), REPORT_SEEDS, name)
     return stored(_file(name) + '.seeds', run, rerun)
 
-# %% ../nbs/library/recipes.ipynb #92df9713
+# %% ../nbs/library/recipes.ipynb #bcc850a5
 _SETTINGS = {  # the best trial of each search (nbs/results/search/NAME.json)
     'bias': dict(arch='bias', n_factors=50, epochs=6, lr=1e-2, bs=1024, wd=1., wd_mode='decoupled'),
     'dot': dict(arch='dot', n_factors=50, epochs=6, lr=1e-2, bs=1024, wd=1., wd_mode='decoupled'),
@@ -146,14 +156,14 @@ def _check(name:str):
 def fit_settings(name:str) -> dict:
     "The `fit` arguments of recipe `name`, chosen by its search"
     _check(name)
-    return {k: v for k, v in _SETTINGS[name].items() if k not in _MODEL_KEYS}
+    return _split(_SETTINGS[name])[1]
 
 def recipe(name:str,          # 'bias' (DotProductBias), 'dot' (DotProduct) or 'net' (EmbeddingNet)
            data:CollabData,   # the split the model is sized for
           ) -> tuple:         # (a fresh model, the `fit` arguments for it)
     "A fresh model of recipe `name` sized for `data`, and the `fit` arguments its search chose"
     _check(name)
-    return build(data=data, **{k: v for k, v in _SETTINGS[name].items() if k in _MODEL_KEYS}), fit_settings(name)
+    return from_settings(_SETTINGS[name], data)
 
 # %% ../nbs/library/recipes.ipynb #80c9be57
 def recipe_settings(name:str) -> dict:
