@@ -16,9 +16,9 @@ from .learner import WD_MODES, fit
 from .search import search, best_params
 
 # %% auto #0
-__all__ = ['HEADS', 'ARCHS', 'WD_SCALE', 'SPACES', 'MODELS', 'SEARCHED', 'build', 'space_of', 'settings_of', 'from_settings',
-           'settings_run', 'search_recipe', 'searched', 'best_settings', 'reported', 'fit_settings', 'recipe',
-           'recipe_settings', 'recipe_run', 'book_run', 'benchmark', 'bench_table']
+__all__ = ['HEADS', 'ARCHS', 'WD_SCALE', 'SPACES', 'START', 'MODELS', 'SEARCHED', 'build', 'space_of', 'start_of', 'settings_of',
+           'from_settings', 'settings_run', 'search_recipe', 'searched', 'best_settings', 'reported', 'fit_settings',
+           'recipe', 'recipe_settings', 'recipe_run', 'book_run', 'benchmark', 'bench_table']
 
 # %% ../nbs/library/recipes.ipynb #47d92588
 HEADS = {'sigmoid (0, 5.5)': lambda d: SigmoidRange(0, 5.5), 'none': lambda d: nn.Identity(),
@@ -44,15 +44,16 @@ def build(arch:str,                      # 'bias' (DotProductBias), 'dot' (DotPr
     if decay_biases: model.user_bias.is_bias = model.movie_bias.is_bias = False
     return model
 
-# %% ../nbs/library/recipes.ipynb #905d6ddc
+# %% ../nbs/library/recipes.ipynb #bfe5ba0f
 WD_SCALE = {'decoupled': 1., 'rows': 0.1, 'tables': 1e-4}   # a typical good strength of each form of decay (lesson 04)
-_WD = dict(wd_mode=('cat', WD_MODES), wd_rel=('float', 1/30, 30., True))
-SPACES = {'factors': dict(lr=('float', 1e-3, 1e-1, True), epochs=('int', 3, 20), bs=('cat', (256, 512, 1024, 2048, 4096)),
-                          n_factors=('int', 8, 256, True), **_WD),
-          'net': dict(lr=('float', 1e-3, 3e-2, True), epochs=('int', 3, 12), bs=('cat', (512, 1024, 2048)), **_WD,
-                      nh=('cat', (50, 100, 200)), p1=('float', 0., 0.5), p2=('float', 0., 0.5))}
+_COMMON = dict(lr=('float', 3e-3, 3e-2, True), epochs=('int', 3, 12), bs=('cat', (512, 1024, 2048)),
+               wd_mode=('cat', WD_MODES), wd_rel=('float', 0.1, 10., True))
+SPACES = {'factors': _COMMON | dict(n_factors=('int', 16, 128, True)),
+          'net': _COMMON | dict(nh=('cat', (50, 100, 200)), p1=('float', 0., 0.5), p2=('float', 0., 0.5))}
+START = {'factors': dict(lr=1e-2, epochs=6, bs=1024, wd_mode='decoupled', wd_rel=1., n_factors=50),
+         'net': dict(lr=1e-2, epochs=8, bs=1024, wd_mode='tables', wd_rel=3., nh=100, p1=0.05, p2=0.25)}
 
-# %% ../nbs/library/recipes.ipynb #6588c8d0
+# %% ../nbs/library/recipes.ipynb #d65c0a38
 MODELS = ('bias', 'dot', 'net')   # the course's recipes, by the name the `collabnb` command uses
 SEARCHED = {
     'bias': dict(arch='bias'), 'dot': dict(arch='dot'), 'net': dict(arch='net'),
@@ -65,11 +66,17 @@ SEARCHED = {
     # lesson 05: fastbook's CollabNN (the net without dropout) and the 2018 course's mini net
     'CollabNN': dict(arch='net', nh=100, p1=0., p2=0.), 'net 2018': dict(arch='net 2018', nh=10, p1=0.05, p2=0.5)}
 
+def _kind(name:str) -> str:
+    if name not in SEARCHED: raise ValueError(f"no search for {name!r}: choose one of {', '.join(SEARCHED)}")
+    return 'net' if SEARCHED[name]['arch'].startswith('net') else 'factors'
+
 def space_of(name:str) -> dict:
     "The search space of recipe `name`: its architecture's space without the settings it fixes"
-    if name not in SEARCHED: raise ValueError(f"no search for {name!r}: choose one of {', '.join(SEARCHED)}")
-    fixed = SEARCHED[name]
-    return {k: v for k, v in SPACES['net' if fixed['arch'].startswith('net') else 'factors'].items() if k not in fixed}
+    return {k: v for k, v in SPACES[_kind(name)].items() if k not in SEARCHED[name]}
+
+def start_of(name:str) -> dict:
+    "The first trial of recipe `name`'s search: `START` without the settings it fixes"
+    return {k: v for k, v in START[_kind(name)].items() if k in space_of(name)}
 
 # %% ../nbs/library/recipes.ipynb #e3e9b239
 _MODEL_KEYS = ('arch', 'head', 'n_factors', 'nh', 'p1', 'p2', 'decay_biases')
@@ -103,7 +110,7 @@ def settings_run(ml:MovieLens|pd.DataFrame,  # the ratings
     model_kw, own = _split(settings)
     return trainer(ml, lambda d: build(data=d, **model_kw), **(own | fit_kw))
 
-# %% ../nbs/library/recipes.ipynb #d50d1b7b
+# %% ../nbs/library/recipes.ipynb #cf5964af
 def search_recipe(name:str,                 # a key of `SEARCHED`
                   ml:MovieLens|None=None,   # the data; default `load_movielens()`
                   n_trials:int=40,          # the budget, the same for every recipe
@@ -113,7 +120,7 @@ def search_recipe(name:str,                 # a key of `SEARCHED`
     "The recorded search for recipe `name`: each trial trains it on split `TUNING_SEED`, scored by validation RMSE"
     ml = load_movielens() if ml is None else ml
     objective = lambda params: settings_run(ml, settings_of(name, params))(TUNING_SEED).rmse
-    return search(objective, space_of(name), n_trials, seed, progress)
+    return search(objective, space_of(name), n_trials, seed, start_of(name), progress)
 
 def _file(name:str) -> str: return 'search/' + re.sub(r'[^a-z0-9.]+', '-', name.lower()).strip('-')
 
@@ -124,7 +131,8 @@ def searched(name:str,           # a key of `SEARCHED`
     "The stored trials of recipe `name`'s search (searched and stored when missing or when `rerun`)"
     def run():
         t = search_recipe(name, ml)
-        return dict(recipe=name, space=space_of(name), n_trials=len(t), sampler='TPESampler(seed=0)',
+        return dict(recipe=name, space=space_of(name), start=start_of(name), n_trials=len(t),
+                    sampler='TPESampler(seed=0, multivariate=True)',
                     trials=t.drop(columns='cpu_seconds'), cpu_seconds=t.cpu_seconds.round(2).tolist())
     doc = stored(_file(name), run, rerun)
     return doc['trials'].assign(cpu_seconds=doc['cpu_seconds'])

@@ -23,18 +23,22 @@ def distribution(spec:tuple):  # ('float'|'int', low, high[, log]) or ('cat', ch
     if kind == 'cat' and len(args) == 1: return CategoricalDistribution(tuple(args[0]))
     raise ValueError(f"a spec is ('float'|'int', low, high[, log]) or ('cat', choices), got {spec!r}")
 
-# %% ../nbs/library/search.ipynb #5f6464b0
+# %% ../nbs/library/search.ipynb #53e7a531
 def search(objective:Callable,  # `objective(params)` -> the value to minimise, e.g. a validation RMSE
            space:dict,          # parameter name -> spec (see `distribution`)
            n_trials:int=40,     # the budget: give every competitor the same
            seed:int=0,          # seeds the sampler: the same seed and objective, the same trials
+           start:dict|None=None,# the parameters of the first trial (where a person would start), or None
            progress:bool=True,  # a progress bar over the trials
           ) -> pd.DataFrame:    # one row per trial: trial, the parameters, value, state, cpu_seconds
-    "Minimise `objective` over `space` with Optuna's seeded TPE sampler, and keep every trial"
+    "Minimise `objective` over `space` with Optuna's seeded (multivariate) TPE sampler, and keep every trial"
     import optuna
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     dists = {k: distribution(v) for k, v in space.items()}
-    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', optuna.exceptions.ExperimentalWarning)
+        study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed, multivariate=True))
+    if start is not None: study.enqueue_trial(start)
     rows = []
     for _ in (progress_bar(range(n_trials), leave=True) if progress else range(n_trials)):
         trial, t0 = study.ask(dists), time.process_time()
