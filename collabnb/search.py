@@ -12,18 +12,26 @@ from fastprogress.fastprogress import progress_bar
 # %% auto #0
 __all__ = ['distribution', 'search', 'best_params', 'study_from', 'plot_search']
 
-# %% ../nbs/library/search.ipynb #4d2982e7
+# %% ../nbs/library/search.ipynb #bb8bf2bf
+def _optuna():
+    "Optuna, imported when first needed, quietly (it asks tqdm for a notebook widget that is not installed)"
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message='IProgress not found')
+        import optuna
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna
+
 def distribution(spec:tuple):  # ('float'|'int', low, high[, log]) or ('cat', choices)
     "The Optuna distribution a spec of a search space stands for"
-    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+    d = _optuna().distributions
     kind, *args = spec
     if kind in ('float', 'int') and len(args) in (2, 3):
-        cls = FloatDistribution if kind == 'float' else IntDistribution
+        cls = d.FloatDistribution if kind == 'float' else d.IntDistribution
         return cls(args[0], args[1], log=bool(args[2]) if len(args) == 3 else False)
-    if kind == 'cat' and len(args) == 1: return CategoricalDistribution(tuple(args[0]))
+    if kind == 'cat' and len(args) == 1: return d.CategoricalDistribution(tuple(args[0]))
     raise ValueError(f"a spec is ('float'|'int', low, high[, log]) or ('cat', choices), got {spec!r}")
 
-# %% ../nbs/library/search.ipynb #53e7a531
+# %% ../nbs/library/search.ipynb #67b6b7fc
 def search(objective:Callable,  # `objective(params)` -> the value to minimise, e.g. a validation RMSE
            space:dict,          # parameter name -> spec (see `distribution`)
            n_trials:int=40,     # the budget: give every competitor the same
@@ -32,8 +40,7 @@ def search(objective:Callable,  # `objective(params)` -> the value to minimise, 
            progress:bool=True,  # a progress bar over the trials
           ) -> pd.DataFrame:    # one row per trial: trial, the parameters, value, state, cpu_seconds
     "Minimise `objective` over `space` with Optuna's seeded (multivariate) TPE sampler, and keep every trial"
-    import optuna
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna = _optuna()
     dists = {k: distribution(v) for k, v in space.items()}
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', optuna.exceptions.ExperimentalWarning)
@@ -62,13 +69,12 @@ def best_params(trials:pd.DataFrame,  # from `search`
     if done.empty: raise ValueError("no trial of this search completed: there is no best one")
     return {k: _plain(done.loc[done.value.idxmin(), k]) for k in space}
 
-# %% ../nbs/library/search.ipynb #b2aeed21
+# %% ../nbs/library/search.ipynb #387df64e
 def study_from(trials:pd.DataFrame,  # from `search` (or loaded from where it was stored)
                space:dict,           # the space it searched
               ):                     # an `optuna.Study` holding the same trials
     "An Optuna study rebuilt from a table of trials, for Optuna's plots"
-    import optuna
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna = _optuna()
     dists = {k: distribution(v) for k, v in space.items()}
     study = optuna.create_study()
     for _, r in trials.iterrows():
@@ -78,21 +84,23 @@ def study_from(trials:pd.DataFrame,  # from `search` (or loaded from where it wa
             state=optuna.trial.TrialState[r.state]))
     return study
 
-# %% ../nbs/library/search.ipynb #527cc418
+# %% ../nbs/library/search.ipynb #1446d73b
 def plot_search(trials:pd.DataFrame,  # from `search`
                 space:dict,           # the space it searched
                 title:str='',         # what the search was for, in both plots' titles
                ) -> tuple:            # the two matplotlib axes: history, importances
     "Optuna's optimisation history and parameter importances of a stored search"
-    from optuna.visualization import matplotlib as ovm
-    from optuna.importance import FanovaImportanceEvaluator
-    from optuna.exceptions import ExperimentalWarning
+    import matplotlib
+    optuna = _optuna()
+    ovm, ExperimentalWarning = optuna.visualization.matplotlib, optuna.exceptions.ExperimentalWarning
+    FanovaImportanceEvaluator = optuna.importance.FanovaImportanceEvaluator
     study = study_from(trials, space)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), matplotlib.rc_context():   # Optuna switches pyplot to its own style: only here
         warnings.simplefilter('ignore', ExperimentalWarning)
         history = ovm.plot_optimization_history(study)
         importances = ovm.plot_param_importances(study, evaluator=FanovaImportanceEvaluator(seed=0))
     for ax, what in ((history, 'the best value so far'), (importances, 'which settings mattered')):
+        ax.set_title('', loc='left')
         ax.set_title(f'{title}: {what}' if title else what)
         ax.figure.set_size_inches(6, 3.2)
     return history, importances
