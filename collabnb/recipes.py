@@ -44,9 +44,9 @@ def build(arch:str,                      # 'bias' (DotProductBias), 'dot' (DotPr
     if decay_biases: model.user_bias.is_bias = model.movie_bias.is_bias = False
     return model
 
-# %% ../nbs/library/recipes.ipynb #bfe5ba0f
+# %% ../nbs/library/recipes.ipynb #1350c55c
 WD_SCALE = {'decoupled': 1., 'rows': 0.1, 'tables': 1e-4}   # a typical good strength of each form of decay (lesson 04)
-_COMMON = dict(lr=('float', 3e-3, 3e-2, True), epochs=('int', 3, 12), bs=('cat', (512, 1024, 2048)),
+_COMMON = dict(lr=('float', 3e-3, 3e-2, True), epochs=('int', 3, 12), bs=('cat', (256, 512, 1024, 2048)),
                wd_mode=('cat', WD_MODES), wd_rel=('float', 0.1, 10., True))
 SPACES = {'factors': _COMMON | dict(n_factors=('int', 16, 128, True)),
           'net': _COMMON | dict(nh=('cat', (50, 100, 200)), p1=('float', 0., 0.5), p2=('float', 0., 0.5))}
