@@ -336,7 +336,7 @@ def rewrite_links(site: Path) -> int:
 def build(out: Path = ROOT/'_site', clean: bool = False, quiet: bool = True) -> dict:
     "Stage the notebooks and run Sphinx into `out`; what was built (pages, seconds)"
     t0 = time.time()
-    src, doctrees = BUILD/'src', BUILD/'doctrees'
+    src, doctrees, html_dir = BUILD/'src', BUILD/'doctrees', BUILD/'html'  # myst-nb writes beside html_dir
     if clean: shutil.rmtree(BUILD, ignore_errors=True)
     STALE.clear()
     all_pages = stage(src)
@@ -344,9 +344,12 @@ def build(out: Path = ROOT/'_site', clean: bool = False, quiet: bool = True) -> 
     # point at the originals in _notebooks/, which are not pages themselves
     cmd = [sys.executable, '-m', 'sphinx', '-b', 'html', '-c', str(DOCS), '-d', str(doctrees),
            '-D', 'exclude_patterns=_build,_notebooks,**.ipynb_checkpoints', '--keep-going', '-W',
-           str(src), str(out)] + (['-q'] if quiet else [])
+           str(src), str(html_dir)] + (['-q'] if quiet else [])
     subprocess.run(cmd, check=True)
-    rewrite_links(out)
+    rewrite_links(html_dir)
+    out = Path(out)
+    if out.exists(): shutil.rmtree(out)
+    shutil.copytree(html_dir, out, ignore=shutil.ignore_patterns('.buildinfo', '.doctrees'))
     html = [f for f in out.rglob('*.html') if not f.relative_to(out).as_posix().startswith('_static/')]
     n_html = len(html)
     links = sum(f.read_text(encoding='utf-8').count('class="sourcelink') for f in html)

@@ -6,7 +6,8 @@ Playwright exactly as `browser.py` does it) opens every HTML page and fails it i
 - an image does not show (`naturalWidth` 0), or the page shows fewer output images than the notebook stores;
 - its text shows raw markdown or TeX: `**`, a table rule `| --- |`, a `[text](url)` link, `{target=...}`,
   `$...$`, or a `.math` element that MathJax did not typeset; or the notebook has maths and the page none;
-- nbdev's `show_doc` parameter tables are fewer on the page than in the notebook's outputs;
+- nbdev's `show_doc` entries (heading, signature, `[source]` link; parameter tables where there are any)
+  are fewer on the page than in the notebook's outputs;
 - a link leads to the GitHub repository the `[source]` links used to name (it does not exist).
 Then every internal link found on any page is followed: the file must answer 200 and a `#fragment`
 must be an id (or name) on the page it names. Search: `search.html?q=WORD` must list the pages expected among its first results.
@@ -45,7 +46,8 @@ class Expect:
     "What a page must show, from its notebook's stored outputs"
     maths: bool = False   # the notebook's markdown has $...$ maths
     images: int = 0       # images stored in the (shown) outputs
-    doc_tables: int = 0   # show_doc outputs with a parameter table
+    show_docs: int = 0    # nbdev show_doc outputs (each: a heading, a signature, a [source] link)
+    doc_tables: int = 0   # show_doc outputs with a parameter table (nbdev 2.4 puts parameters in the signature)
 
 
 @dataclass
@@ -104,8 +106,11 @@ _PAGE_JS = r"""() => {
   const links = [...document.querySelectorAll('a[href]')].map(a => a.href);
   const ids = [...document.querySelectorAll('[id]')].map(e => e.id).concat(
                [...document.querySelectorAll('a[name]')].map(e => e.getAttribute('name')));
-  const docTables = document.querySelectorAll('.tag_show-doc .cell_output table').length;
-  return {texts, imgs, maths, links, ids, docTables, mjx: document.querySelectorAll('mjx-container').length};
+  const docs = [...document.querySelectorAll('.tag_show-doc .cell_output')];
+  const count = sel => docs.reduce((n, d) => n + d.querySelectorAll(sel).length, 0);
+  const showDoc = {headings: count('h1, h2, h3, h4, h5, h6, .rubric'), signatures: count('pre'), sources: count('a.sourcelink'),
+                   tables: count('table')};
+  return {texts, imgs, maths, links, ids, showDoc, mjx: document.querySelectorAll('mjx-container').length};
 }"""
 
 
@@ -162,9 +167,13 @@ def check_page(page, url: str, path: str, expect: Expect | None) -> tuple[PageRe
         if shown < expect.images:
             res.problems.append(f"the notebook stores {expect.images} output image(s), the page shows {shown}")
         if expect.maths and not got['mjx']: res.problems.append("the notebook has maths, the page has no MathJax output")
-        if got['docTables'] < expect.doc_tables:
+        sd = got['showDoc']
+        if min(sd['headings'], sd['signatures'], sd['sources']) < expect.show_docs:
+            res.problems.append(f"the notebook has {expect.show_docs} show_doc output(s), the page shows {sd['headings']} "
+                                f"heading(s), {sd['signatures']} signature(s), {sd['sources']} [source] link(s) in them")
+        if sd['tables'] < expect.doc_tables:
             res.problems.append(f"the notebook's show_doc outputs hold {expect.doc_tables} parameter table(s), "
-                                f"the page shows {got['docTables']}")
+                                f"the page shows {sd['tables']}")
     return res, got
 
 

@@ -45,7 +45,9 @@ def expectations(pages, defs) -> dict:
                 data = o.get('data', {})
                 e.images += any(k.startswith('image/') for k in data)
                 md = _text(data.get('text/markdown', ''))
-                e.doc_tables += 'show-doc' in c['metadata'].get('tags', []) and bool(re.search(r'^\|\s*-', md, re.M))
+                doc = 'show-doc' in c['metadata'].get('tags', []) and bool(md)
+                e.show_docs += doc
+                e.doc_tables += doc and bool(re.search(r'^\|\s*-', md, re.M))
         out[p.html] = e
     return out
 
@@ -114,7 +116,7 @@ _BAD = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href
 def test_checker_catches_planted_faults(tmp_path):
     (tmp_path/'good.html').write_text(_GOOD)
     (tmp_path/'index.html').write_text(_BAD)
-    results, _ = site_check.check_site(tmp_path, {'index.html': Expect(maths=True, images=2, doc_tables=1)},
+    results, _ = site_check.check_site(tmp_path, {'index.html': Expect(maths=True, images=2, show_docs=1, doc_tables=1)},
                                        log=lambda s: None)
     by = {r.path: r for r in results}
     assert by['good.html'].ok, str(by['good.html'])
@@ -123,5 +125,6 @@ def test_checker_catches_planted_faults(tmp_path):
                     "not typeset by MathJax", "image(s) not shown", "HTTP 404", "planted console error",
                     "good.html#nowhere: no such anchor", "link to gone.html answers 404",
                     "unpublished repository", "stores 2 output image(s), the page shows 0",
-                    "has maths, the page has no MathJax output", "1 parameter table(s), the page shows 0"]:
+                    "has maths, the page has no MathJax output", "1 show_doc output(s), the page shows 0 heading(s)",
+                    "1 parameter table(s), the page shows 0"]:
         assert planted in found, f"the checker missed {planted!r}; it found:\n{found}"
