@@ -265,9 +265,9 @@ def source_pages(lib: Path, writers: dict[str, list[Page]]) -> dict[str, str]:
     from pygments import highlight
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import PythonLexer
-    # each line a <span id="L-n"> (so :target can mark the whole line), each line number a link to it
-    fmt = HtmlFormatter(linenos='table', anchorlinenos=True, lineanchors='L', linespans='L',
-                        cssclass='highlight source-listing')
+    # each line number is its line's anchor (`id="L-n"`) and a link to itself; the anchor sits at the left edge,
+    # so following a link never scrolls a long line's listing sideways
+    fmt = HtmlFormatter(linenos='table', anchorlinenos=True, lineanchors='L', cssclass='highlight source-listing')
     out, names = {}, []
     for py in sorted(lib.rglob('*.py')):
         if py.name == '_modidx.py' or '__pycache__' in py.parts: continue
@@ -277,6 +277,7 @@ def source_pages(lib: Path, writers: dict[str, list[Page]]) -> dict[str, str]:
         made = ('Written by `nbdev_export` from ' + ', '.join(f"[{p.title}](../{p.rel})" for p in by) + '.'
                 if by else 'Not written from a notebook.')
         code = re.sub(r'<a id="L-\d+" name="L-\d+"></a>', '', highlight(py.read_text(encoding='utf-8'), PythonLexer(), fmt))
+        code = re.sub(r'<a href="#L-(\d+)">', r'<a id="L-\1" href="#L-\1">', code)
         out[mod] = (f"# `{lib.name}/{mod}.py`\n\n{made} Line numbers link to themselves.\n\n"
                     f"```{{raw}} html\n{code}\n```\n")
     out['index'] = ("# The library's source\n\nEach module of `collabnb`, as `nbdev_export` writes it from the "

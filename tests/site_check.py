@@ -2,6 +2,7 @@
 
 The site is served on 127.0.0.1 by `http.server` in a thread; headless Chromium (Debian's, driven by
 Playwright exactly as `browser.py` does it) opens every HTML page and fails it if:
+- the page is wider than the window (a listing or table that pushes the layout sideways);
 - the browser reports a console error, a page error, a failed request or a response of 400 or more;
 - an image does not show (`naturalWidth` 0), or the page shows fewer output images than the notebook stores;
 - its text shows raw markdown or TeX: `**`, a table rule `| --- |`, a `[text](url)` link, `{target=...}`,
@@ -110,7 +111,8 @@ _PAGE_JS = r"""() => {
   const count = sel => docs.reduce((n, d) => n + d.querySelectorAll(sel).length, 0);
   const showDoc = {headings: count('h1, h2, h3, h4, h5, h6, .rubric'), signatures: count('pre'), sources: count('a.sourcelink'),
                    tables: count('table')};
-  return {texts, imgs, maths, links, ids, showDoc, mjx: document.querySelectorAll('mjx-container').length};
+  const wide = document.scrollingElement.scrollWidth - window.innerWidth;  // the page itself scrolls sideways
+  return {texts, imgs, maths, links, ids, showDoc, wide, mjx: document.querySelectorAll('mjx-container').length};
 }"""
 
 
@@ -157,6 +159,7 @@ def check_page(page, url: str, path: str, expect: Expect | None) -> tuple[PageRe
     bad = [i['src'] for i in got['imgs'] if not i['ok']]
     if bad: res.problems.append(f"{len(bad)} image(s) not shown: {', '.join(map(str, bad[:3]))}")
     res.images, res.maths, res.links = sum(i['ok'] for i in got['imgs']), got['mjx'], len(got['links'])
+    if got['wide'] > 1: res.problems.append(f"the page is {got['wide']} px wider than the window (it scrolls sideways)")
     raw_tex = [m['tex'] for m in got['maths'] if not m['typeset']]
     if raw_tex: res.problems.append(f"{len(raw_tex)} formula(s) not typeset by MathJax, e.g. {raw_tex[0]!r}")
     res.problems += raw_markup(got['texts'])

@@ -107,6 +107,7 @@ _BAD = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href
 <p>Some **bold** that never rendered, and a [link](https://example.org) left raw.</p>
 <p>| name | value |<br>| --- | --- |</p>
 <p><span class="math">\\(x^2\\)</span></p>
+<pre style="width: 3000px">a listing wider than the window</pre>
 <div class="cell_output"><img src="missing.png" alt="a plot that is not there"></div>
 <a href="good.html#here">fine</a> <a href="good.html#nowhere">bad anchor</a> <a href="gone.html">broken</a>
 <a href="https://github.com/collabnb/collabnb/blob/main/collabnb/learner.py#L24">source</a>
@@ -126,5 +127,5 @@ def test_checker_catches_planted_faults(tmp_path):
                     "good.html#nowhere: no such anchor", "link to gone.html answers 404",
                     "unpublished repository", "stores 2 output image(s), the page shows 0",
                     "has maths, the page has no MathJax output", "1 show_doc output(s), the page shows 0 heading(s)",
-                    "1 parameter table(s), the page shows 0"]:
+                    "1 parameter table(s), the page shows 0", "wider than the window"]:
         assert planted in found, f"the checker missed {planted!r}; it found:\n{found}"
