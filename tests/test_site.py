@@ -129,3 +129,68 @@ def test_checker_catches_planted_faults(tmp_path):
                     "has maths, the page has no MathJax output", "1 show_doc output(s), the page shows 0 heading(s)",
                     "1 parameter table(s), the page shows 0", "wider than the window"]:
         assert planted in found, f"the checker missed {planted!r}; it found:\n{found}"
+
+
+# The staging step on a tiny fake project: order, nbdev's directives, show_doc's [source] links
+def _nb(*cells) -> str:
+    mk = lambda c: ({'cell_type': 'markdown', 'metadata': {}, 'source': c} if isinstance(c, str) else
+                    {'cell_type': 'code', 'metadata': {}, 'execution_count': 1, 'source': c[0], 'outputs': c[1]})
+    return json.dumps({'cells': [mk(c) for c in cells], 'metadata': {}, 'nbformat': 4, 'nbformat_minor': 4})
+
+
+def _doc(url: str, name: str) -> list:
+    md = f'---\n\n[source]({url}){{target="_blank" style="float:right; font-size:smaller"}}\n\n### {name}\n\n```python\ndef {name}():\n```\n'
+    return [{'output_type': 'display_data', 'metadata': {}, 'data': {'text/markdown': md, 'text/plain': name}}]
+
+
+def test_stage_orders_pages_and_applies_nbdev(tmp_path):
+    nbs, lib = tmp_path/'nbs', tmp_path/'collabnb'
+    (nbs/'library').mkdir(parents=True); lib.mkdir()
+    (lib/'mod.py').write_text('import torch\n\n\nclass K:\n    def m(self): pass\n\ndef fit(x):\n    return x\n')
+    (lib/'other.py').write_text('def moved(): pass\n')
+    gh = 'https://github.com/collabnb/collabnb/blob/main/collabnb'
+    (nbs/'index.ipynb').write_text(_nb('# home\n\n| notebook | what |\n|---|---|\n| `02_b` | second first |\n| `01_a` | then |'))
+    (nbs/'01_a.ipynb').write_text(_nb('# Lesson A\n\n*About 35 minutes; Run All takes about 5 s.*',
+                                      ('#| hide\nfrom fastcore.test import *', []),
+                                      ('#| export\ndef fit(x): return x', []),
+                                      ('show_doc(fit)', _doc(f'{gh}/mod.py#L99', 'fit')),
+                                      ('show_doc(K.m)', _doc(f'{gh}/mod.py#LNone', 'K.m')),
+                                      ('show_doc(moved)', _doc(f'{gh}/mod.py#L3', 'moved')),
+                                      ('show_doc(gone)', _doc(f'{gh}/mod.py#L3', 'gone'))))
+    for n in ('02_b', '03_c', 'library/z'): (nbs/f'{n}.ipynb').write_text(_nb(f'# {n}'))
+    pages = build.pages(nbs)
+    assert [p.rel for p in pages] == ['index.ipynb', '02_b.ipynb', '01_a.ipynb', '03_c.ipynb', 'library/z.ipynb']
+    assert [p.kind for p in pages] == ['home', 'lesson', 'lesson', 'lesson', 'library']
+    a = pages[2]
+    assert (a.title, a.minutes) == ('Lesson A', 35)
+    moved = []
+    nb = build.stage_notebook(a, pages, build.definitions(lib))
+    src = [build._source(c) for c in nb['cells']]
+    assert not any('fastcore.test' in s for s in src), "a #| hide cell is shown"
+    assert 'def fit(x): return x' in src and not any('#| export' in s for s in src)
+    assert 'jupyter lab nbs/01_a.ipynb' in src[1] and '/_notebooks/01_a.ipynb' in src[1]
+    docs = [c for c in nb['cells'] if 'show-doc' in c['metadata'].get('tags', [])]
+    assert len(docs) == 4 and all('remove-input' in c['metadata']['tags'] for c in docs)
+    md = [build._source({'source': c['outputs'][0]['data']['text/markdown']}) for c in docs]
+    assert not any(m.lstrip().startswith('---') for m in md)
+    assert f'[source]({gh}/mod.py#L7){{.sourcelink}}' in md[0], md[0]    # stale line 99: fit is on line 7 now
+    assert f'[source]({gh}/mod.py#L5){{.sourcelink}}' in md[1], md[1]    # LNone: the method K.m, found
+    assert f'[source]({gh}/other.py#L1){{.sourcelink}}' in md[2], md[2]  # moved to another module
+    assert f'[source]({gh}/mod.py){{.sourcelink}}' in md[3], md[3]       # defined nowhere: the module's top
+    home = build.stage_notebook(pages[0], pages, {})
+    text = '\n'.join(build._source(c) for c in home['cells'])
+    assert '| [`02_b`](02_b.ipynb) |' in text and ':caption: Lessons' in text
+    assert text.index('<02_b>') < text.index('<01_a>') < text.index('<03_c>') < text.index('<library/z>')
+
+
+def test_source_links_rewritten_relative(tmp_path):
+    (tmp_path/'library').mkdir()
+    gh = 'https://github.com/collabnb/collabnb/blob/main/collabnb'
+    (tmp_path/'library'/'x.html').write_text(f'<a class="sourcelink reference external" href="{gh}/learner.py#L24">source</a>'
+                                             f'<a class="reference external" href="{gh}/data.py#LNone">x</a>')
+    (tmp_path/'y.html').write_text(f'<a href="{gh}/sub/m.py#L3">m</a>')
+    assert build.rewrite_links(tmp_path) == 3
+    x = (tmp_path/'library'/'x.html').read_text()
+    assert ('<a class="sourcelink reference internal" href="../source/learner.html#L-24">' in x
+            and 'href="../source/data.html"' in x), x
+    assert 'href="source/sub/m.html#L-3"' in (tmp_path/'y.html').read_text()
