@@ -9,7 +9,8 @@ from typing import Callable
 import numpy as np, pandas as pd, torch
 from fastprogress.fastprogress import progress_bar
 from torch import nn, Tensor
-from .data import CollabData, MovieLens, split_random, split_users
+from .data import CollabData, split_random, split_users
+from .readers import MovieLens
 from .evidence import Evidence, TUNING_SEED
 from .learner import fit, mse
 from .recipes import recipe

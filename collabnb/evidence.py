@@ -12,7 +12,8 @@ import numpy as np, pandas as pd, torch
 from fastprogress.fastprogress import progress_bar
 from fastcore.basics import patch
 import collabnb
-from .data import MovieLens, split_random
+from .readers import MovieLens
+from .data import split_random
 from .learner import History, fit
 
 # %% auto #0

@@ -12,7 +12,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.chart import LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from .data import atomic_write, crosstab
+from .sources import atomic_write
+from .data import crosstab
 from .libreoffice import View
 from .optim import adagrad_step, adam_step, graddesc_data, momentum_step, rmsprop_step, sgd_step
 from .solver import sheet_rmse, solve_grid

@@ -2,7 +2,8 @@
 import re
 import numpy as np, pandas as pd
 import pytest, torch
-from collabnb.data import MovieLens, split_random
+from collabnb.readers import MovieLens
+from collabnb.data import split_random
 from collabnb.models import DotProductBias, SigmoidRange
 from collabnb.interpret import find_movie, similar, predict, recommend, bias_table, movie_pca
 from collabnb.titles import AmbiguousMovie

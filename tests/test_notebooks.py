@@ -64,7 +64,7 @@ def layout_problems(p: Path) -> list[str]:
         if len(cells) > MAX_CELLS: probs.append(f"{len(cells)} cells (max {MAX_CELLS})")
         if not any(_shows_picture_or_table(c) for c in cells[:FIRST_PICTURE]):
             probs.append(f"no picture or table among the first {FIRST_PICTURE} cells")
-        opening = ' '.join(_src(c) for c in cells[:4] if c['cell_type'] == 'markdown')
+        opening = ' '.join(_src(c) for c in cells[:7] if c['cell_type'] == 'markdown')
         if not re.search(r'\babout \w+ (minutes|hours?)\b', opening, re.I):
             probs.append("no estimated time ('About 45 minutes') in the opening cells")
     return probs
@@ -134,11 +134,11 @@ def unshown_numbers(p: Path) -> list[str]:
 
 
 # notebooks being reworked this round: their checks are expected to fail until the rework lands
-PENDING = {'00_data.ipynb', '01_dot_product.ipynb', '01b_training_loop.ipynb', '02_bias.ipynb', '03_sigmoid_range.ipynb',
-           '04_weight_decay.ipynb', '05_mini_net.ipynb', '05b_recipes.ipynb', '06_optimizers.ipynb',
-           '07_spreadsheets.ipynb', '08_interpretation.ipynb', '09_fastai.ipynb', '09b_fastai_loader.ipynb',
-           '10_cold_start.ipynb', '11_cli.ipynb', '12_feedback_loops.ipynb', '13_beyond_the_dot_product.ipynb',
-           '14_scaling.ipynb', 'library/learner.ipynb', 'index.ipynb'}
+PENDING = {'00_data.ipynb', '02_bias.ipynb', '03_sigmoid_range.ipynb',
+           '04_weight_decay.ipynb', '05_mini_net.ipynb', '05b_recipes.ipynb',
+           '09_fastai.ipynb',
+           '11_cli.ipynb', '12_feedback_loops.ipynb', '13_beyond_the_dot_product.ipynb',
+           '14_scaling.ipynb', 'index.ipynb'}
 ALL = [pytest.param(p, marks=pytest.mark.xfail(reason='reworked this round', strict=False)) if _id(p) in PENDING else p
        for p in ALL]
 
