@@ -122,3 +122,21 @@ def test_rankers_hold_the_searched_settings():
         got = R.RANKERS[name]
         for k, v in best.items():
             assert got[k] == pytest.approx(v, rel=0.01), (name, k, got[k], v)
+
+
+def test_ranking_import_is_light():
+    "The CLI will import the ranker: no fastai, optuna, sklearn, implicit or pyplot on import"
+    import subprocess, sys
+    code = ("import sys, collabnb.ranking; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('fastai', 'optuna', 'sklearn', 'implicit') or m == 'matplotlib.pyplot'))")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == '[]', r.stdout
+
+
+def test_bpr_recipe_trains_under_fit():
+    from collabnb.learner import fit
+    d = toy([(0, 0, 5), (1, 1, 3), (2, 2, 4), (0, 3, 2)], [(0, 1, 5)], n_movies=6)
+    m, kw = R.ranking_recipe('bpr', d, epochs=2, n_factors=4, bs=2)
+    h = fit(m, d, progress=False, **kw)
+    assert 'train_loss' in h.table and len(h.table) == 2
