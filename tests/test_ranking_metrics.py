@@ -137,6 +137,6 @@ def test_ranking_import_is_light():
 def test_bpr_recipe_trains_under_fit():
     from collabnb.learner import fit
     d = toy([(0, 0, 5), (1, 1, 3), (2, 2, 4), (0, 3, 2)], [(0, 1, 5)], n_movies=6)
-    m, kw = R.ranking_recipe('bpr', d, epochs=2, n_factors=4, bs=2)
+    m, kw = R.ranking_recipe('bpr', d, epochs=2, n_factors=4, bs=1)
     h = fit(m, d, progress=False, **kw)
     assert 'train_loss' in h.table and len(h.table) == 2
