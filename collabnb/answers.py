@@ -94,7 +94,7 @@ def to_bytes(self:Answers) -> bytes:
 # %% ../nbs/library/answers.ipynb #07405ba9
 def _problem(f:dict) -> str|None:
     "What is wrong with the arrays `f` of an answers file, or None"
-    if f.get('version', np.array(-1)).shape != () or int(f['version']) != _LAYOUT:
+    if (v := f.get('version')) is None or v.shape != () or v.dtype.kind not in 'iu' or int(v) != _LAYOUT:
         return f"it is not of layout {_LAYOUT}"
     if missing := [x.name for x in dataclasses.fields(Answers) if x.name not in f]: return f"it has no {', '.join(missing)}"
     nu, nm = len(f['user_ids']), len(f['movie_ids'])

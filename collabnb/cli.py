@@ -6,7 +6,6 @@
 from __future__ import annotations
 import argparse, contextlib, errno, json, os, re, signal, sys
 from pathlib import Path
-from fastcore.script import Param, anno_parser
 import collabnb
 
 # %% auto #0
@@ -18,16 +17,13 @@ __all__ = ['Whole', 'model_path', 'answers_path', 'clean_leftovers', 'write_file
 _WHOLE = re.compile(r'\s*[+-]?[0-9]+\s*')   # ASCII digits only: not '1_000', '٣' or '²', which `int` would take or choke on
 
 class Whole:
-    "An argparse type: a whole number from `low` to `high`; anything else is refused with the range"
-    def __init__(self, low:int, high:int): self.low, self.high = low, high
+    "An argparse type: a whole number from `low` to `high`, or (`many`) one or more; anything else is refused with the range"
+    def __init__(self, low:int, high:int, many:bool=False): self.low, self.high, self.many = low, high, many
     def __call__(self, text:str) -> int:
         if not (_WHOLE.fullmatch(text) and self.low <= int(text) <= self.high):
             raise argparse.ArgumentTypeError(f"must be a whole number from {self.low:,} to {self.high:,}, got {text!r}")
         return int(text)
-    def __repr__(self): return f"Whole({self.low}, {self.high})"
-
-_SEED = 2**32 - 1    # seeds run from 0 to this in every command (NumPy's and PyTorch's generators both take them)
-_ID = 2**63 - 1      # raw ids are 64-bit
+    def __repr__(self): return f"Whole({self.low}, {self.high}{', many=True' if self.many else ''})"
 
 # %% ../nbs/library/cli.ipynb #fa9c89e6
 def _data_dir() -> Path:
@@ -129,7 +125,7 @@ def _saved(blob:bytes, path:Path, name:str) -> dict:
     try: saved = torch.load(io.BytesIO(blob), weights_only=True)
     except Exception as e: saved = e   # torch raises a dozen kinds on a damaged file
     ok = (isinstance(saved, dict) and saved.get('model') == name and isinstance(saved.get('state'), dict)
-          and isinstance(saved.get('seed'), int) and 0 <= saved['seed'] <= _SEED
+          and isinstance(saved.get('seed'), int) and 0 <= saved['seed'] < 2**32   # a seed `train` takes
           and all(isinstance(saved.get(k), list) for k in ('user_ids', 'movie_ids')))
     if not ok:
         why = f" ({type(saved).__name__})" if isinstance(saved, Exception) else ''
@@ -298,17 +294,17 @@ def sheets_command(outdir:str,                    # folder to write graddesc.xls
                    seed:Whole(0, 2**32 - 1)=42,   # seeds the data of graddesc.xlsx and the starting factors of collab_filter.xlsx
                   ):
     "Write the course's spreadsheets, with live formulas: graddesc.xlsx and collab_filter.xlsx"
-    out = Path(outdir).expanduser()
     if not outdir.strip(): raise ValueError("the folder is empty: give a folder to write the workbooks into")
+    out = Path(outdir).expanduser()
     if out.exists() and not out.is_dir(): raise ValueError(f"{out} is a file: give a folder to write the workbooks into")
-    from collabnb.sheets import collab_workbook, graddesc_workbook
     out.mkdir(parents=True, exist_ok=True)
+    from collabnb.sheets import collab_workbook, graddesc_workbook
     for p in (graddesc_workbook(out/'graddesc.xlsx', epochs=epochs, seed=seed),
               collab_workbook(out/'collab_filter.xlsx', _movielens().ratings, seed=seed)):
         print(f"wrote {p} ({p.stat().st_size/1024:.0f} KiB)")
 
-# %% ../nbs/library/cli.ipynb #0692ce58
-def bench_command(seeds:Param("split seeds to measure on (the recipes were tuned on 42)", Whole(0, 2**32 - 1), nargs='+')=(0,),
+# %% ../nbs/library/cli.ipynb #5b4673e0
+def bench_command(seeds:Whole(0, 2**32 - 1, many=True)=(0,), # split seeds to measure on (the recipes were tuned on 42)
                   fastai_epochs:Whole(1, 100)=5,          # epochs of the fastai recipe (the book's 5)
                   threads:Whole(1, os.cpu_count() or 1)=1, # CPU threads for every run (at most this machine's cores)
                  ):
@@ -334,9 +330,12 @@ def _usage() -> str:
 
 def _parse(name:str, rest:list) -> dict|None:
     "The options of command `name` from `rest`; None if it printed its help; `_Usage` for a bad command line"
+    from fastcore.script import anno_parser   # imported here: `import collabnb.cli` stays instant, and so does its Ctrl-C
     p = anno_parser(_COMMANDS[name], prog=f'collabnb {name}')
     for a in p._actions:
-        if isinstance(a.type, Whole): a.help += f" [{a.type.low:,} to {a.type.high:,}]"
+        if isinstance(a.type, Whole):
+            a.help += f" [{a.type.low:,} to {a.type.high:,}]"
+            if a.type.many: a.nargs = '+'
     def error(message): raise _Usage(message.removeprefix('argument '))
     p.error = error
     try: args = vars(p.parse_args(['--n' if a == '-n' else a for a in rest]))   # `-n 10` as a short form of `--n 10`

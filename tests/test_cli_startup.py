@@ -1,0 +1,54 @@
+"""The `collabnb` command starts fast (issue 25, item 1): its answers are computed in one batched pass, the train path
+imports neither fastai nor pyplot, and a question answered from the saved answers imports neither PyTorch nor pandas.
+No timings are asserted here (they belong to `bench/`); what makes time is counted instead."""
+import os, subprocess, sys
+import pytest, torch
+import collabnb.data as cd
+from test_cli import small_movielens
+
+
+@pytest.fixture(scope='module')
+def home(tmp_path_factory):
+    home = tmp_path_factory.mktemp('home')
+    cd._store(small_movielens(), home/'ml-100k', 'a small test set')
+    return home
+
+
+def imported_after(home, argv: list, names=('fastai', 'matplotlib.pyplot', 'torch', 'pandas')) -> list:
+    "Which of `names` a fresh Python process has imported after running `collabnb *argv` in it"
+    code = (f"import sys; from collabnb.cli import main; code = main({argv!r}); "
+            f"print(code, sorted(n for n in {list(names)!r} if n in sys.modules))")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=dict(os.environ, COLLABNB_DATA=str(home)))
+    assert r.returncode == 0, r.stderr
+    code, mods = r.stdout.strip().splitlines()[-1].split(' ', 1)
+    assert code == '0', r.stderr
+    return eval(mods)
+
+
+@pytest.fixture(scope='module')
+def train(home) -> list:
+    "What `collabnb train` imported (it saves a model and its answers in `home`)"
+    return imported_after(home, ['train', '--model', 'bias', '--epochs', '1'])
+
+
+def test_train_imports_neither_fastai_nor_pyplot(train):
+    assert train == ['pandas', 'torch']
+
+
+def test_a_question_answered_from_the_saved_answers_imports_no_torch_and_no_pandas(home, train):
+    for q in (['predict', '--user', '3', '--movie', 'Star Wars'], ['recommend', '--user', '3'], ['similar', '1', '--min_ratings', '1']):
+        assert imported_after(home, q) == [], q
+
+
+def test_the_answers_take_one_batched_pass():
+    from collabnb.answers import answers_of
+    from collabnb.models import DotProductBias
+    data = cd.split_random(cd.synthetic_ratings(n_users=300, n_movies=200, seed=0)[0], seed=0)
+    model = DotProductBias(data.n_users, data.n_movies, 5)
+    calls = []
+    model.register_forward_hook(lambda mod, args, out: calls.append(len(out)))
+    a = answers_of(model, data, 'model', 'data', batch=1 << 14)
+    assert len(calls) == -(-300 * 200 // (1 << 14)) == 4 and sum(calls) == 300 * 200   # not one call per user
+    with torch.no_grad(): expected = model(torch.tensor([[5, 7], [299, 199]]))
+    assert a.scores[5, 7] == pytest.approx(expected[0].item(), abs=1e-6)
+    assert a.scores[299, 199] == pytest.approx(expected[1].item(), abs=1e-6)
