@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
+from .sources import ML_FILES
+from .titles import match_movie
 
 # %% auto #0
-__all__ = ['sha256_of', 'data_sha256', 'plain_title', 'Answers', 'answers_of']
+__all__ = ['sha256_of', 'data_sha256', 'Answers', 'answers_of']
 
-# %% ../nbs/library/answers.ipynb #4fbced07
-_MOVIELENS_FILES = ('u.data', 'u.item', 'u.user')  # the files a data fingerprint covers: GroupLens' ml-100k layout
-
+# %% ../nbs/library/answers.ipynb #40210468
 def sha256_of(b:bytes) -> str:
     "The SHA-256 of `b`, in hex: the identity of a model file"
     return hashlib.sha256(b).hexdigest()
@@ -24,19 +24,14 @@ def data_sha256(folder:str|Path, # a stored MovieLens 100k: `data_dir()/'ml-100k
                ) -> str|None:    # None if a file is missing or cannot be read
     "One SHA-256 over the names, sizes and contents of the MovieLens files in `folder`: the identity of the data"
     h = hashlib.sha256()
-    for name in _MOVIELENS_FILES:
+    for name in ML_FILES:
         try: b = (Path(folder)/name).read_bytes()
         except OSError: return None
         h.update(f"{name} {len(b)}\n".encode())
         h.update(b)
     return h.hexdigest()
 
-# %% ../nbs/library/answers.ipynb #f3ea6dbc
-def plain_title(title:str) -> str:
-    "`title` in lower case, without its year and without a leading or trailing English article"
-    return re.sub(r'^(the|a|an) |, (the|a|an)$', '', re.sub(r'\s*\(\d{4}\)$', '', title.strip().lower()))
-
-# %% ../nbs/library/answers.ipynb #fb9a9165
+# %% ../nbs/library/answers.ipynb #31635f04
 @dataclass
 class Answers:
     "A trained model's answers to the query commands, and the identity of the model file and data they came from"
@@ -54,7 +49,7 @@ class Answers:
     model_sha256: str      # `sha256_of` the model file these answers belong to
     data_sha256: str       # `data_sha256` of the data that model was trained on
 
-# %% ../nbs/library/answers.ipynb #bb6d07b8
+# %% ../nbs/library/answers.ipynb #70f45c8e
 def answers_of(model,              # a trained model of the course: `forward` takes `(bs, 2)` index pairs
                data,               # the `CollabData` split it was trained on
                model_sha256:str,   # `sha256_of` the file `model` is saved in
@@ -68,8 +63,9 @@ def answers_of(model,              # a trained model of the course: `forward` ta
     nu, nm = data.n_users, data.n_movies
     pairs = torch.cartesian_prod(torch.arange(nu), torch.arange(nm))          # (nu*nm, 2), user after user
     with evaluating(model): scores = torch.cat([model(p) for p in pairs.split(batch)]).reshape(nu, nm)
-    table = getattr(model, 'movie_factors', None)
-    factors = table.weight.detach().numpy() if table is not None else np.zeros((nm, 0), np.float32)
+    from collabnb.tables import embeddings
+    try: factors = embeddings(model).movie_factors.numpy()
+    except TypeError: factors = np.zeros((nm, 0), np.float32)   # a model without factor tables (no `similar`)
     r, mids = data.ml.ratings, data.movie_ids
     per_movie = r.groupby('movie').rating.agg(['size', 'mean']).reindex(mids)
     titles = mids.astype(str) if data.ml.movies is None else data.ml.movies.set_index('movie').title.reindex(mids)
@@ -81,7 +77,7 @@ def answers_of(model,              # a trained model of the course: `forward` ta
                    per_movie['mean'].to_numpy(np.float64), np.r_[0, np.cumsum(np.bincount(u, minlength=nu))],
                    m[np.lexsort((m, u))].astype(np.int32), unit, model_sha256, data_sha256)
 
-# %% ../nbs/library/answers.ipynb #d2b9992c
+# %% ../nbs/library/answers.ipynb #b0bd0410
 _LAYOUT = 1   # the layout of an answers file: a file of another layout is not read as answers
 
 @patch
@@ -91,7 +87,7 @@ def to_bytes(self:Answers) -> bytes:
     np.savez(buf, version=_LAYOUT, **dataclasses.asdict(self))
     return buf.getvalue()
 
-# %% ../nbs/library/answers.ipynb #07405ba9
+# %% ../nbs/library/answers.ipynb #416f833e
 def _problem(f:dict) -> str|None:
     "What is wrong with the arrays `f` of an answers file, or None"
     if (v := f.get('version')) is None or v.shape != () or v.dtype.kind not in 'iu' or int(v) != _LAYOUT:
@@ -117,61 +113,36 @@ def load(cls:Answers, path:str|Path) -> Answers:
     return cls(**{x.name: str(f[x.name]) if x.name in ('unit', 'model_sha256', 'data_sha256') else f[x.name]
                   for x in dataclasses.fields(cls)})
 
-# %% ../nbs/library/answers.ipynb #fb2bd230
+# %% ../nbs/library/answers.ipynb #e2cd3635
 def _index(ids:np.ndarray, x:int) -> int|None:
     "Where raw id `x` is in the ascending `ids`, or None"
     if not len(ids) or not int(ids[0]) <= x <= int(ids[-1]): return None
     i = int(np.searchsorted(ids, x))
     return i if ids[i] == x else None
 
-def _ids(ids:np.ndarray, what:str) -> str:
-    return f"the data has {len(ids):,} {what}s, with ids from {ids[0]} to {ids[-1]}"
-
 @patch
 def user(self:Answers, user:int) -> int:
     "Index of raw `user`: `KeyError` if the data has no such user, `ValueError` if the model never trained their row"
     if (i := _index(self.user_ids, user)) is None:
-        raise KeyError(f"user id {user} is not in the data: no rating has it ({_ids(self.user_ids, 'user')})")
+        raise KeyError(f"user id {user} is not in the data: no rating has it (the data has {len(self.user_ids):,} users, "
+                       f"with ids from {self.user_ids[0]} to {self.user_ids[-1]})")
     if not self.trained[i]:
         raise ValueError(f"user {user} has no ratings in the training split, so the model's row for them was never "
                          f"trained: lesson 10 (cold start) places such users")
     return i
 
-# %% ../nbs/library/answers.ipynb #9ebf3360
+# %% ../nbs/library/answers.ipynb #f224c473
 @patch
-def titled(self:Answers, text:str) -> np.ndarray:
-    "Indices of the movies titled `text`: exactly, else ignoring case, else as `plain_title`; empty if none"
-    plain = np.array([plain_title(t) for t in self.titles.tolist()])
-    for hits in (self.titles == text, np.char.lower(self.titles) == text.lower(), plain == plain_title(text)):
-        if hits.any(): return np.flatnonzero(hits)
-    return np.flatnonzero(np.zeros(len(self.titles), bool))
+def movie(self:Answers, movie:int|str) -> int:
+    "Index of the movie `movie` names (a raw id, or a title as `collabnb.titles.match_movie` reads it)"
+    return _index(self.movie_ids, match_movie(movie, self.titles, self.movie_ids, self.n_ratings))
 
 @patch
 def describe(self:Answers, i:int) -> str:
     "Movie index `i` for people: its title and raw id"
     return f"{self.titles[i]} (movie {self.movie_ids[i]})"
 
-_ID = re.compile(r'\s*[+-]?[0-9]+\s*')   # what a movie id looks like on a command line: ASCII digits only
-
-@patch
-def movie(self:Answers, movie:int|str) -> int:
-    "Index of a movie given as a raw id (an int, or ASCII digits) or a title; errors list close or ambiguous titles"
-    if isinstance(movie, str) and _ID.fullmatch(movie): movie = int(movie)
-    if not isinstance(movie, str):
-        if (i := _index(self.movie_ids, movie)) is None:
-            raise KeyError(f"movie id {movie} is not in the data: no rating has it ({_ids(self.movie_ids, 'movie')})")
-        return i
-    if not movie.strip(): raise ValueError("the movie is empty: give a title or a movie id")
-    hits = self.titled(movie)
-    if len(hits) == 1: return int(hits[0])
-    if len(hits) > 1:
-        listed = '; '.join(f"{self.describe(i)}, {self.n_ratings[i]:,} ratings" for i in hits)
-        raise ValueError(f"{movie!r} is the title of {len(hits)} movies: {listed}. Give the movie id, or the title with its year")
-    plain = {plain_title(t): t for t in self.titles.tolist()}
-    close = [plain[c] for c in difflib.get_close_matches(plain_title(movie), list(plain), n=5, cutoff=0.5)]
-    raise KeyError(f"no movie titled {movie!r}; closest titles: {'; '.join(close) or 'none'}")
-
-# %% ../nbs/library/answers.ipynb #7923aaab
+# %% ../nbs/library/answers.ipynb #0bf9ca2d
 @patch
 def recommend(self:Answers, u:int, n:int, exclude_seen:bool=True) -> np.ndarray:
     "Indices of the `n` movies with the highest score for user index `u`, best first; without the ones they rated"
@@ -182,7 +153,7 @@ def recommend(self:Answers, u:int, n:int, exclude_seen:bool=True) -> np.ndarray:
 
 @patch
 def similar(self:Answers, i:int, n:int, metric:str='cosine', min_ratings:int=1) -> tuple:
-    "(indices, scores) of the `n` movies nearest movie index `i` in factor space, among those with `min_ratings` ratings"
+    "(indices, scores) of the `n` movies nearest movie index `i` in factor space, among those with `min_ratings` ratings or more"
     w = self.factors.astype(np.float64)
     if w.shape[1] == 0: raise ValueError("this model has no movie factors to compare: `similar` needs a model with a factor table")
     if metric == 'cosine':
@@ -192,4 +163,7 @@ def similar(self:Answers, i:int, n:int, metric:str='cosine', min_ratings:int=1) 
     else: raise ValueError(f"metric must be 'cosine' or 'euclidean', got {metric!r}")
     order = np.argsort(-score if metric == 'cosine' else score, kind='stable')
     idx = order[(order != i) & (self.n_ratings[order] >= min_ratings)][:n]
+    if not len(idx):   # `collabnb.interpret.similar`'s words
+        raise ValueError(f"no movie but {self.titles[i]} itself has {min_ratings:,} ratings or more "
+                         f"(the most-rated has {np.delete(self.n_ratings, i).max():,}): lower min_ratings")
     return idx, score[idx]

@@ -9,7 +9,8 @@ import numpy as np, pandas as pd, torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from fastprogress.fastprogress import progress_bar
-from .data import CollabData, MovieLens, load_movielens, split_random
+from .data import CollabData, load_movielens, split_random
+from .readers import MovieLens
 from .models import Embedding, SigmoidRange
 from .evidence import REPORT_SEEDS, Evidence
 from .learner import evaluating, fit

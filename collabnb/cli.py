@@ -4,14 +4,14 @@
 
 # %% ../nbs/library/cli.ipynb #51ea65a0
 from __future__ import annotations
-import argparse, contextlib, errno, json, os, re, signal, sys
+import argparse, contextlib, errno, os, re, signal, sys
 from pathlib import Path
 import collabnb
 
 # %% auto #0
-__all__ = ['Whole', 'model_path', 'answers_path', 'clean_leftovers', 'write_files', 'save_trained', 'load_trained',
-           'trained_answers', 'data_command', 'train_command', 'recommend_command', 'similar_command',
-           'predict_command', 'sheets_command', 'bench_command', 'main']
+__all__ = ['Whole', 'model_path', 'answers_path', 'write_files', 'save_trained', 'load_trained', 'trained_answers',
+           'data_command', 'train_command', 'recommend_command', 'similar_command', 'predict_command', 'sheets_command',
+           'bench_command', 'main']
 
 # %% ../nbs/library/cli.ipynb #485382da
 _WHOLE = re.compile(r'\s*[+-]?[0-9]+\s*')   # ASCII digits only: not '1_000', '٣' or '²', which `int` would take or choke on
@@ -25,48 +25,25 @@ class Whole:
         return int(text)
     def __repr__(self): return f"Whole({self.low}, {self.high}{', many=True' if self.many else ''})"
 
-# %% ../nbs/library/cli.ipynb #fa9c89e6
-def _data_dir() -> Path:
-    "`collabnb.data.data_dir` without importing PyTorch (as `collabnb.data` does): all the fast path needs"
-    if env := os.environ.get('COLLABNB_DATA'): return Path(env).expanduser()
-    checkout = Path(collabnb.__file__).resolve().parent.parent
-    if (checkout/'settings.ini').exists() and (checkout/'data').is_dir(): return checkout/'data'
-    return Path.home()/'.collabnb'/'data'
-
-def _movielens_folder() -> Path: return _data_dir()/'ml-100k'   # where `load_movielens()` keeps MovieLens 100k
-
+# %% ../nbs/library/cli.ipynb #5a51cf9e
 def model_path(name:str) -> Path:
     "Where `collabnb train` keeps model `name`"
-    return _data_dir()/'models'/f'{name}.pt'
+    from collabnb.sources import data_dir
+    return data_dir()/'models'/f'{name}.pt'
 
 def answers_path(name:str) -> Path:
     "Where `collabnb train` keeps the answers of model `name`, beside the model"
     return model_path(name).with_suffix('.npz')
 
-# %% ../nbs/library/cli.ipynb #0f3e9907
-_MARK = 'collabnb'   # in every temporary name this module writes: `.NAME.collabnb-PID-RANDOM.tmp`
-_OURS = re.compile(r'\..+\.' + _MARK + r'-(\d+)-[0-9a-f]{8}\.tmp')
+def _movielens_folder() -> Path:
+    "Where `load_movielens()` keeps MovieLens 100k, the data `collabnb train` trains on"
+    from collabnb.sources import data_dir
+    return data_dir()/'ml-100k'
 
-def _temp_name(path:Path) -> Path:
-    "A fresh name beside `path`, with our marker and this process's id"
-    return path.with_name(f".{path.name}.{_MARK}-{os.getpid()}-{os.urandom(4).hex()}.tmp")
-
-def _alive(pid:int) -> bool:
-    "Whether process `pid` exists on this machine"
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except PermissionError: pass   # it exists, and belongs to someone else
-    return True
-
-def clean_leftovers(folder:Path):
-    "Remove the temporary files of killed `collabnb` processes from `folder`: our marker, and a process that has ended"
-    for p in (folder.iterdir() if folder.is_dir() else ()):
-        if (m := _OURS.fullmatch(p.name)) and not _alive(int(m[1])) and p.is_file() and not p.is_symlink():
-            p.unlink(missing_ok=True)
-
-# %% ../nbs/library/cli.ipynb #2a11f24c
+# %% ../nbs/library/cli.ipynb #6f04c282
 def write_files(files:dict): # path -> the bytes to write there
     "Write every file under a temporary name, then rename them all into place, in order; a failure replaces none and names the file"
+    from collabnb.sources import _temp_name   # the library's temporary names, which `clean_leftovers` knows
     temps = {}
     try:
         for path, b in files.items():
@@ -80,20 +57,7 @@ def write_files(files:dict): # path -> the bytes to write there
     finally:
         for tmp in temps.values(): tmp.unlink(missing_ok=True)
 
-# %% ../nbs/library/cli.ipynb #639f6d41
-def _movielens(path:str|None=None):
-    "`load_movielens(path)`, with a malformed `MANIFEST.json` of the stored copy named, with its fix"
-    from collabnb.data import load_movielens
-    try: return load_movielens(path)
-    except (TypeError, AttributeError, KeyError):
-        manifest = _movielens_folder()/'MANIFEST.json'
-        try: m = json.loads(manifest.read_text())
-        except (OSError, ValueError): raise   # no manifest or not JSON: the data library's own message stands
-        if isinstance(m, dict) and all(isinstance(v, dict) and isinstance(v.get('size'), int)
-                                       and isinstance(v.get('sha256'), str) for v in m.values()): raise
-        raise ValueError(f"{manifest} is not a manifest collabnb wrote (each file needs its size and sha256): "
-                         f"delete it, and the next command checks the stored files again") from None
-
+# %% ../nbs/library/cli.ipynb #3f488a85
 def save_trained(model,          # a trained model of the course
                  data,           # the split it was trained on
                  name:str,       # the recipe: 'bias', 'dot' or 'net'
@@ -112,7 +76,7 @@ def save_trained(model,          # a trained model of the course
     write_files({answers_path(name): a.to_bytes(), model_path(name): blob})   # the model last
     return model_path(name)
 
-# %% ../nbs/library/cli.ipynb #226f81c9
+# %% ../nbs/library/cli.ipynb #1e41743a
 def _not_a_folder(path:Path, name:str):
     "`ValueError` if a folder is where model `name` goes, naming it, with the fix"
     if path.is_dir():
@@ -137,13 +101,13 @@ def load_trained(name:str='bias', # 'bias', 'dot' or 'net'
                 ) -> tuple:       # (the model in evaluation mode, its `CollabData`, the SHA-256 of its file)
     "The model `collabnb train` saved as `name`, checked against the current data as the library's queries need"
     from collabnb.answers import sha256_of
-    from collabnb.data import split_random
+    from collabnb.data import load_movielens, split_random
     from collabnb.recipes import recipe
     path, again = model_path(name), f"run `collabnb train --model {name}` to replace it"
     _not_a_folder(path, name)
     blob = path.read_bytes()
     saved = _saved(blob, path, name)
-    data = split_random(_movielens(), valid_pct=0.2, seed=saved['seed'])
+    data = split_random(load_movielens(), valid_pct=0.2, seed=saved['seed'])
     if list(data.user_ids) != saved['user_ids'] or list(data.movie_ids) != saved['movie_ids']:
         raise ValueError(f"{path} was trained on other data than {data.ml.source}: {again}")
     m, _ = recipe(name, data)
@@ -151,7 +115,7 @@ def load_trained(name:str='bias', # 'bias', 'dot' or 'net'
     except RuntimeError: raise ValueError(f"{path} holds weights that do not fit the '{name}' recipe: {again}") from None
     return m.eval(), data, sha256_of(blob)
 
-# %% ../nbs/library/cli.ipynb #96d33880
+# %% ../nbs/library/cli.ipynb #e3666dab
 def _known_model(name:str):
     "`ValueError` unless `name` is a saved model or one of the course's recipes, checked before any work"
     if re.fullmatch(r'[a-z][a-z0-9_]*', name) and model_path(name).exists(): return
@@ -162,6 +126,7 @@ def trained_answers(name:str='bias', # the model: 'bias', 'dot' or 'net'
                    ):                # `collabnb.answers.Answers`
     "The answers of saved model `name`: its answers file if made from this model file and data, else computed again"
     from collabnb.answers import Answers, answers_of, data_sha256, sha256_of
+    from collabnb.sources import clean_leftovers
     _known_model(name)
     path, apath = model_path(name), answers_path(name)
     clean_leftovers(path.parent)
@@ -183,22 +148,22 @@ def trained_answers(name:str='bias', # the model: 'bias', 'dot' or 'net'
     with contextlib.suppress(OSError): write_files({apath: a.to_bytes()})   # for next time; a read-only folder still answers
     return a
 
-# %% ../nbs/library/cli.ipynb #591b5e82
+# %% ../nbs/library/cli.ipynb #deb7ceef
 def _required(**kw):
     if missing := [k for k, v in kw.items() if v is None]: raise ValueError(f"give {' and '.join('--' + k for k in missing)}")
 
 def data_command(path:str=None, # a GroupLens folder, ml-100k.zip or the recbole wheel to read instead of fetching
                 ):
     "Obtain MovieLens 100k and print where it came from and what it holds"
-    if path is not None and not path.strip(): raise ValueError("--path is empty: give a folder, ml-100k.zip or the recbole wheel")
-    ml = _movielens(path)
+    from collabnb.data import load_movielens
+    ml = load_movielens(path)
     r = ml.ratings
     density = len(r) / (r.user.nunique() * r.movie.nunique())
     print(ml)
     print(f"ratings: mean {r.rating.mean():.2f} stars, {density:.1%} of user-movie pairs rated, "
           f"{r.user.value_counts().min()}+ per user")
 
-# %% ../nbs/library/cli.ipynb #d8791528
+# %% ../nbs/library/cli.ipynb #8b6c3b29
 def train_command(model:str='bias',               # 'bias', 'dot' or 'net'
                   epochs:Whole(1, 1000)=None,     # passes over the training ratings (default: the recipe's)
                   seed:Whole(0, 2**32 - 1)=42,    # seeds the split, the initial weights and the batches
@@ -211,10 +176,10 @@ def train_command(model:str='bias',               # 'bias', 'dot' or 'net'
         model_path(model).parent.mkdir(parents=True, exist_ok=True)
         _not_a_folder(model_path(model), model)
     import torch
-    from collabnb.data import split_random
+    from collabnb.data import load_movielens, split_random
     from collabnb.learner import fit
     from collabnb.recipes import recipe
-    data = split_random(_movielens(), valid_pct=0.2, seed=seed)
+    data = split_random(load_movielens(), valid_pct=0.2, seed=seed)
     torch.manual_seed(seed)
     m, kw = recipe(model, data)
     if epochs is not None: kw['epochs'] = epochs
@@ -225,7 +190,7 @@ def train_command(model:str='bias',               # 'bias', 'dot' or 'net'
     if not no_save: print(f"saved to {save_trained(m, data, model, seed, h.rmse)}, its answers beside it")
     return h
 
-# %% ../nbs/library/cli.ipynb #d5dd0205
+# %% ../nbs/library/cli.ipynb #ba42685b
 def _print_movies(a, idx, values, column:str):
     "Print movies `idx` of answers `a` as a table: id, title, `values` under `column`, ratings and mean rating"
     rows = [(str(a.movie_ids[i]), str(a.titles[i]), f'{v:.3f}', f'{a.n_ratings[i]:,}', f'{a.mean[i]:.2f}')
@@ -233,14 +198,6 @@ def _print_movies(a, idx, values, column:str):
     head = ('movie', 'title', column, 'ratings', 'mean')
     widths = [max(map(len, col)) for col in zip(head, *rows)]
     for r in (head, *rows): print('  '.join(s.ljust(w) if j == 1 else s.rjust(w) for j, (s, w) in enumerate(zip(r, widths))))
-
-def _matched(a, text:str) -> int:
-    "The movie index `text` names in answers `a`; when digits are also a title, say which movie the title is"
-    i = a.movie(text)
-    if isinstance(text, str) and (also := [t for t in a.titled(text) if t != i]):
-        print(f"({text} is read as a movie id; {a.describe(also[0])} is the movie titled {text}: "
-              f"give its whole title for it)", file=sys.stderr)
-    return i
 
 def recommend_command(user:Whole(1, 2**63 - 1)=None,  # GroupLens user id
                       n:Whole(1, 1000)=10,            # how many movies
@@ -257,7 +214,7 @@ def recommend_command(user:Whole(1, 2**63 - 1)=None,  # GroupLens user id
     print(f"for user {user}, the '{model}' model's top {len(idx)}{'' if seen else ' of the movies they have not rated'}, by {what}:")
     _print_movies(a, idx, a.scores[u, idx], column)
 
-# %% ../nbs/library/cli.ipynb #97a62ef0
+# %% ../nbs/library/cli.ipynb #a6982c5f
 def similar_command(movie:str,                     # a title ("Star Wars") or a GroupLens movie id
                     n:Whole(1, 1000)=10,           # how many movies
                     model:str='bias',              # which trained model: 'bias', 'dot' or 'net'
@@ -267,16 +224,13 @@ def similar_command(movie:str,                     # a title ("Star Wars") or a 
     "The movies nearest to a movie in the model's factor space"
     if metric not in ('cosine', 'euclidean'): raise ValueError(f"metric must be 'cosine' or 'euclidean', got {metric!r}")
     a = trained_answers(model)
-    i = _matched(a, movie)
+    i = a.movie(movie)
     idx, score = a.similar(i, n, metric, min_ratings)
-    if not len(idx):
-        return print(f"no movie but {a.describe(i)} has {min_ratings:,} or more ratings (the most rated has "
-                     f"{a.n_ratings.max():,}): lower --min_ratings")
     print(f"nearest to {a.describe(i)} in the '{model}' model's factors ({metric}), among movies with "
           f"{min_ratings:,}+ ratings:")
     _print_movies(a, idx, score, metric)
 
-# %% ../nbs/library/cli.ipynb #fd38ece2
+# %% ../nbs/library/cli.ipynb #e9b827d9
 def predict_command(user:Whole(1, 2**63 - 1)=None, # GroupLens user id
                     movie:str=None,                # GroupLens movie id or a title
                     model:str='bias',              # which trained model: 'bias', 'dot' or 'net'
@@ -284,11 +238,11 @@ def predict_command(user:Whole(1, 2**63 - 1)=None, # GroupLens user id
     "The rating the model predicts for a user and a movie"
     _required(user=user, movie=movie)
     a = trained_answers(model)
-    u, i = a.user(user), _matched(a, movie)
+    u, i = a.user(user), a.movie(movie)
     v = a.scores[u, i]
     print(f"user {user}, {a.describe(i)}: " + (f"{v:.2f} stars" if a.unit == 'stars' else f"score {v:.3f}"))
 
-# %% ../nbs/library/cli.ipynb #8add3db1
+# %% ../nbs/library/cli.ipynb #a3cf5d50
 def sheets_command(outdir:str,                    # folder to write graddesc.xlsx and collab_filter.xlsx into (created if needed)
                    epochs:Whole(1, 100)=5,        # epochs laid out in graddesc.xlsx (30 rows each)
                    seed:Whole(0, 2**32 - 1)=42,   # seeds the data of graddesc.xlsx and the starting factors of collab_filter.xlsx
@@ -298,27 +252,29 @@ def sheets_command(outdir:str,                    # folder to write graddesc.xls
     out = Path(outdir).expanduser()
     if out.exists() and not out.is_dir(): raise ValueError(f"{out} is a file: give a folder to write the workbooks into")
     out.mkdir(parents=True, exist_ok=True)
+    from collabnb.data import load_movielens
     from collabnb.sheets import collab_workbook, graddesc_workbook
     for p in (graddesc_workbook(out/'graddesc.xlsx', epochs=epochs, seed=seed),
-              collab_workbook(out/'collab_filter.xlsx', _movielens().ratings, seed=seed)):
+              collab_workbook(out/'collab_filter.xlsx', load_movielens().ratings, seed=seed)):
         print(f"wrote {p} ({p.stat().st_size/1024:.0f} KiB)")
 
-# %% ../nbs/library/cli.ipynb #5b4673e0
+# %% ../nbs/library/cli.ipynb #00bfa414
 def bench_command(seeds:Whole(0, 2**32 - 1, many=True)=(0,), # split seeds to measure on (the recipes were tuned on 42)
                   fastai_epochs:Whole(1, 100)=5,          # epochs of the fastai recipe (the book's 5)
                   threads:Whole(1, os.cpu_count() or 1)=1, # CPU threads for every run (at most this machine's cores)
                  ):
     "Time and score our training recipes against fastai's collab_learner, over split seeds, in one process"
     if len(set(seeds)) < len(seeds): raise ValueError(f"--seeds repeats a seed ({' '.join(map(str, seeds))}): give distinct seeds")
+    from collabnb.data import load_movielens
     from collabnb.recipes import bench_table, benchmark
-    evidence = benchmark(_movielens(), seeds=tuple(seeds), fastai_epochs=fastai_epochs, threads=threads,
+    evidence = benchmark(load_movielens(), seeds=tuple(seeds), fastai_epochs=fastai_epochs, threads=threads,
                          progress=sys.stdout.isatty())
     df = bench_table(evidence)
     print(f"valid RMSE over split seeds {list(seeds)} (mean and sd), training seconds per run, on {threads} thread(s)")
     print(df.to_string(index=False, formatters={'rmse': '{:.4f}'.format, 'sd': '{:.4f}'.format, 'mse': '{:.4f}'.format,
                                                  'seconds': '{:.2f}'.format, 'speed-up': '{:.1f}x'.format}))
 
-# %% ../nbs/library/cli.ipynb #dd916a07
+# %% ../nbs/library/cli.ipynb #aa653362
 _COMMANDS = {'data': data_command, 'train': train_command, 'recommend': recommend_command,
              'similar': similar_command, 'predict': predict_command, 'sheets': sheets_command, 'bench': bench_command}
 
@@ -342,12 +298,6 @@ def _parse(name:str, rest:list) -> dict|None:
     except SystemExit: return None   # -h: argparse printed the help
     for k in ('pdb', 'xtra'): args.pop(k, None)
     return args
-
-def _check_data_dir():
-    "`ValueError` if the data folder is a file, as a mistyped `COLLABNB_DATA` makes it"
-    d = _data_dir()
-    if d.exists() and not d.is_dir():
-        raise ValueError(f"the data folder {d} is a file, not a folder: point COLLABNB_DATA at a folder (it is created if missing)")
 
 def _message(e:BaseException) -> str:
     "What a user can act on in `e`, on one line"
@@ -391,7 +341,8 @@ def main(argv:list|None=None, # the arguments; default `sys.argv[1:]`
     try:
         with _stops_cleanly():
             if (args := _parse(name, argv[1:])) is None: return 0
-            _check_data_dir()
+            from collabnb.sources import data_dir
+            data_dir()   # a data folder that is a file (a mistyped COLLABNB_DATA): said before any work
             _COMMANDS[name](**args)
             sys.stdout.flush()
         return 0

@@ -6,7 +6,8 @@
 from __future__ import annotations
 import warnings
 import numpy as np, pandas as pd, torch
-from .data import CollabData, MovieLens, load_movielens, split_random
+from .data import CollabData, load_movielens, split_random
+from .readers import MovieLens
 from .models import DotProduct, DotProductBias, EmbeddingNet, SigmoidRange, emb_sz_rule
 from .evidence import REPORT_SEEDS, TUNING_SEED, Evidence, over_seeds, trainer, compare
 from .adapters import book_recipe

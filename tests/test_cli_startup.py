@@ -3,7 +3,8 @@ imports neither fastai nor pyplot, and a question answered from the saved answer
 No timings are asserted here (they belong to `bench/`); what makes time is counted instead."""
 import os, subprocess, sys
 import pytest, torch
-import collabnb.data as cd
+import collabnb.sources as cd
+from collabnb.data import split_random, synthetic_ratings
 from test_cli import small_movielens
 
 
@@ -43,7 +44,7 @@ def test_a_question_answered_from_the_saved_answers_imports_no_torch_and_no_pand
 def test_the_answers_take_one_batched_pass():
     from collabnb.answers import answers_of
     from collabnb.models import DotProductBias
-    data = cd.split_random(cd.synthetic_ratings(n_users=300, n_movies=200, seed=0)[0], seed=0)
+    data = split_random(synthetic_ratings(n_users=300, n_movies=200, seed=0)[0], seed=0)
     model = DotProductBias(data.n_users, data.n_movies, 5)
     calls = []
     model.register_forward_hook(lambda mod, args, out: calls.append(len(out)))
