@@ -50,6 +50,19 @@ class Answers:
     data_sha256: str       # `data_sha256` of the data that model was trained on
 
 # %% ../nbs/library/answers.ipynb #70f45c8e
+def _all_scores(model, nu:int, nm:int, batch:int):
+    "(nu, nm) outputs of `model` for every pair: one matrix product for the dot-product models, else batched `forward` calls"
+    import torch
+    from collabnb.learner import evaluating
+    from collabnb.models import DotProduct, DotProductBias
+    with evaluating(model), torch.no_grad():
+        if type(model).forward in (DotProduct.forward, DotProductBias.forward):   # their `forward`, as a matrix
+            s = model.user_factors.weight @ model.movie_factors.weight.T            # (nu, nm)
+            if hasattr(model, 'user_bias'): s = s + model.user_bias.weight + model.movie_bias.weight.T
+            return model.head(s)
+        pairs = torch.cartesian_prod(torch.arange(nu), torch.arange(nm))          # (nu*nm, 2), user after user
+        return torch.cat([model(p) for p in pairs.split(batch)]).reshape(nu, nm)
+
 def answers_of(model,              # a trained model of the course: `forward` takes `(bs, 2)` index pairs
                data,               # the `CollabData` split it was trained on
                model_sha256:str,   # `sha256_of` the file `model` is saved in
@@ -58,11 +71,8 @@ def answers_of(model,              # a trained model of the course: `forward` ta
                batch:int=1 << 18,  # pairs per forward call
               ) -> Answers:
     "Every answer the query commands give, from `model` and its split `data`, in one batched pass over all pairs"
-    import torch
-    from collabnb.learner import evaluating
     nu, nm = data.n_users, data.n_movies
-    pairs = torch.cartesian_prod(torch.arange(nu), torch.arange(nm))          # (nu*nm, 2), user after user
-    with evaluating(model): scores = torch.cat([model(p) for p in pairs.split(batch)]).reshape(nu, nm)
+    scores = _all_scores(model, nu, nm, batch)
     from collabnb.tables import embeddings
     try: factors = embeddings(model).movie_factors.numpy()
     except TypeError: factors = np.zeros((nm, 0), np.float32)   # a model without factor tables (no `similar`)
