@@ -98,11 +98,18 @@ def to_bytes(self:Answers) -> bytes:
     return buf.getvalue()
 
 # %% ../nbs/library/answers.ipynb #416f833e
+_KINDS = dict(scores='f', factors='f', user_ids='iu', movie_ids='iu', trained='b', titles='U', n_ratings='iu', mean='f',
+              seen_ptr='iu', seen='iu', unit='U', model_sha256='U', data_sha256='U')   # NumPy's dtype kinds
+_ONE_STRING = ('unit', 'model_sha256', 'data_sha256')   # 0-d arrays; the others have one axis or more
+
 def _problem(f:dict) -> str|None:
     "What is wrong with the arrays `f` of an answers file, or None"
     if (v := f.get('version')) is None or v.shape != () or v.dtype.kind not in 'iu' or int(v) != _LAYOUT:
         return f"it is not of layout {_LAYOUT}"
     if missing := [x.name for x in dataclasses.fields(Answers) if x.name not in f]: return f"it has no {', '.join(missing)}"
+    if bad := [k for k, kinds in _KINDS.items() if f[k].dtype.kind not in kinds or (f[k].ndim == 0) != (k in _ONE_STRING)]:
+        return f"its arrays {', '.join(bad)} are not of the kind collabnb writes"
+    if any(f[k].ndim != 1 or (np.diff(f[k]) <= 0).any() for k in ('user_ids', 'movie_ids')): return "its ids are not in order"
     nu, nm = len(f['user_ids']), len(f['movie_ids'])
     shapes = dict(scores=(nu, nm), trained=(nu,), titles=(nm,), n_ratings=(nm,), mean=(nm,), seen_ptr=(nu + 1,))
     if bad := [k for k, s in shapes.items() if f[k].shape != s] + (['factors'] if f['factors'].shape[:1] != (nm,) else []):

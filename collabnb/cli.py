@@ -112,7 +112,8 @@ def load_trained(name:str='bias', # 'bias', 'dot' or 'net'
         raise ValueError(f"{path} was trained on other data than {data.ml.source}: {again}")
     m, _ = recipe(name, data)
     try: m.load_state_dict(saved['state'])
-    except RuntimeError: raise ValueError(f"{path} holds weights that do not fit the '{name}' recipe: {again}") from None
+    except (RuntimeError, TypeError, AttributeError, KeyError):   # shapes, names, or values that are not tensors
+        raise ValueError(f"{path} holds weights that do not fit the '{name}' recipe: {again}") from None
     return m.eval(), data, sha256_of(blob)
 
 # %% ../nbs/library/cli.ipynb #e3666dab
@@ -243,20 +244,37 @@ def predict_command(user:Whole(1, 2**63 - 1)=None, # GroupLens user id
     print(f"user {user}, {a.describe(i)}: " + (f"{v:.2f} stars" if a.unit == 'stars' else f"score {v:.3f}"))
 
 # %% ../nbs/library/cli.ipynb #a3cf5d50
+def _folder_to_make(outdir:str) -> Path:
+    "The folder `outdir` names, checked without making it: `ValueError` naming the file if it, or a folder on its way, is a file"
+    if not outdir.strip(): raise ValueError("the folder is empty: give a folder to write the workbooks into")
+    out = Path(outdir).expanduser().absolute()
+    for p in (out, *out.parents):   # the nearest part that exists decides
+        if not p.exists(): continue
+        if not p.is_dir():
+            raise ValueError(f"{p} is a file{'' if p == out else f', so the folder {out} cannot be made'}: "
+                             f"give a folder to write the workbooks into")
+        if not os.access(p, os.W_OK | os.X_OK): raise ValueError(f"{p} is not a folder you can write: give another one")
+        return out
+
 def sheets_command(outdir:str,                    # folder to write graddesc.xlsx and collab_filter.xlsx into (created if needed)
                    epochs:Whole(1, 100)=5,        # epochs laid out in graddesc.xlsx (30 rows each)
                    seed:Whole(0, 2**32 - 1)=42,   # seeds the data of graddesc.xlsx and the starting factors of collab_filter.xlsx
                   ):
     "Write the course's spreadsheets, with live formulas: graddesc.xlsx and collab_filter.xlsx"
-    if not outdir.strip(): raise ValueError("the folder is empty: give a folder to write the workbooks into")
-    out = Path(outdir).expanduser()
-    if out.exists() and not out.is_dir(): raise ValueError(f"{out} is a file: give a folder to write the workbooks into")
-    out.mkdir(parents=True, exist_ok=True)
+    out = _folder_to_make(outdir)
     from collabnb.data import load_movielens
     from collabnb.sheets import collab_workbook, graddesc_workbook
-    for p in (graddesc_workbook(out/'graddesc.xlsx', epochs=epochs, seed=seed),
-              collab_workbook(out/'collab_filter.xlsx', load_movielens().ratings, seed=seed)):
-        print(f"wrote {p} ({p.stat().st_size/1024:.0f} KiB)")
+    ratings = load_movielens().ratings   # the data before any folder is made
+    made = [p for p in (out, *out.parents) if not p.exists()]   # deepest first
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        for p in (graddesc_workbook(out/'graddesc.xlsx', epochs=epochs, seed=seed),
+                  collab_workbook(out/'collab_filter.xlsx', ratings, seed=seed)):
+            print(f"wrote {p} ({p.stat().st_size/1024:.0f} KiB)")
+    except BaseException:   # a failure or Ctrl-C: the folders this call made go again, if nothing else is in them
+        for p in made:
+            with contextlib.suppress(OSError): p.rmdir()
+        raise
 
 # %% ../nbs/library/cli.ipynb #00bfa414
 def bench_command(seeds:Whole(0, 2**32 - 1, many=True)=(0,), # split seeds to measure on (the recipes were tuned on 42)
@@ -305,7 +323,11 @@ def _message(e:BaseException) -> str:
     if isinstance(e, OSError) and e.filename:
         fix = {errno.ENOSPC: ': free some space, or point COLLABNB_DATA at another disk',
                errno.EACCES: ': it is not yours to write; point COLLABNB_DATA at a folder of yours',
-               errno.EROFS: ': the disk is read-only; point COLLABNB_DATA at a folder you can write'}.get(e.errno, '')
+               errno.EROFS: ': the disk is read-only; point COLLABNB_DATA at a folder you can write',
+               errno.EFBIG: ': free some space, or raise the limit on file sizes (ulimit -f)',
+               errno.ENOTDIR: ': a file is on its way where a folder should be; move the file, or choose another folder',
+               errno.EEXIST: ': a file is where collabnb makes a folder; move the file away, then try again',
+               errno.EISDIR: ': a folder is where collabnb writes a file; move the folder away, then try again'}.get(e.errno, '')
         return f"cannot use {e.filename}: {e.strerror or e}{fix}"
     if isinstance(e, (ValueError, OSError, RuntimeError, EOFError, FloatingPointError)): return str(e) or type(e).__name__
     return f"{type(e).__name__}: {e} (a bug, most likely: COLLABNB_TRACEBACK=1 shows where)"

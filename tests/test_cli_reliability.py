@@ -256,7 +256,8 @@ def test_a_damaged_model_file_is_named_with_the_fix(home, content):
         assert str(models/'bias.pt') in r.stderr and 'collabnb train --model bias' in r.stderr, r.stderr
 
 
-@pytest.mark.parametrize('damage', ['plain', 'titles', 'scores', 'seen', 'version', 'junk'])
+@pytest.mark.parametrize('damage', ['plain', 'titles', 'scores', 'seen', 'version', 'junk',
+                                    'user_ids:str', 'seen:float', 'trained:int', 'unit:list', 'movie_ids:reversed'])
 def test_damaged_answers_are_recomputed(home, damage):
     models = home/'models'
     queries = [('similar', 'star wars', '-n', '3', '--min_ratings', '1'), ('recommend', '--user', '3', '-n', '4'),
@@ -264,6 +265,10 @@ def test_damaged_answers_are_recomputed(home, damage):
     good = [cli(home, *q) for q in queries]
     arrays = dict(np.load(models/'bias.npz'))
     arrays.pop(damage, None)
+    if ':' in damage:   # an array of another kind, which `np.load` reads without complaint
+        k, how = damage.split(':')
+        arrays[k] = dict(str=lambda a: a.astype(str), float=lambda a: a.astype(float), int=lambda a: a.astype(int),
+                         list=lambda a: np.array([a]), reversed=lambda a: a[::-1])[how](arrays[k])
     if damage == 'junk': (models/'bias.npz').write_bytes(b'junk')
     else:
         with open(models/'bias.npz', 'wb') as f: np.savez(f, **arrays)
@@ -365,3 +370,55 @@ def test_an_ascii_terminal_gets_escapes_not_a_crash(tmp_path):
 def test_an_empty_path_is_said(empty):
     r = cli(empty, 'data', '--path', '')
     assert r.returncode == 2 and 'the path is empty' in r.stderr
+
+
+def test_a_model_file_with_weights_of_another_kind_is_named(home):
+    models = home/'models'
+    saved = torch.load(models/'bias.pt', weights_only=True)
+    for state in ({k: 'x' for k in saved['state']}, {k: [1.0] for k in saved['state']}, {'other': torch.zeros(1)}):
+        torch.save({**saved, 'state': state}, models/'bias.pt')
+        (models/'bias.npz').unlink(missing_ok=True)
+        r = cli(home, 'predict', '--user', '3', '--movie', '1')
+        assert r.returncode == 2 and "holds weights that do not fit the 'bias' recipe" in r.stderr, r.stderr
+        assert 'Traceback' not in r.stderr and 'a bug' not in r.stderr
+
+
+@pytest.mark.parametrize('where', ['models', 'data/models'])
+def test_a_file_where_a_folder_goes_is_said_with_the_fix(empty, tmp_path, where):
+    "`models` a file in the data folder, or the data folder below a file: said, with what to do"
+    if where == 'models': home, blocker = empty, empty/'models'
+    else: blocker = tmp_path/'data'; home = blocker/'inner'
+    blocker.write_text('my notes')
+    for args in (('train', '--epochs', '1'), ('predict', '--user', '3', '--movie', '1')):
+        r = cli(home, *args)
+        assert r.returncode == 2 and 'Traceback' not in r.stderr and 'a bug' not in r.stderr, r.stderr
+        assert str(blocker) in r.stderr and 'move the file' in r.stderr, r.stderr
+    assert blocker.read_text() == 'my notes'
+
+
+@pytest.mark.parametrize('outdir', ['FILE/sub', 'FILE', 'FILE/a/b'])
+def test_sheets_into_a_file_is_refused_before_any_work(home, tmp_path, outdir):
+    f = tmp_path/'notes.txt'
+    f.write_text('mine')
+    r = cli(home, 'sheets', outdir.replace('FILE', str(f)))
+    assert r.returncode == 2 and f'{f} is a file' in r.stderr and 'give a folder' in r.stderr, r.stderr
+    assert f.read_text() == 'mine'
+
+
+def test_sheets_makes_no_folder_when_the_data_cannot_be_had(tmp_path, offline):
+    out = tmp_path/'new'/'sheets'
+    r = cli(tmp_path/'no-data', 'sheets', str(out))
+    assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr
+    assert not (tmp_path/'new').exists()
+
+
+def test_one_seed_range_for_every_command(empty, tmp_path):
+    "The largest seed `train` takes, `sheets` and `bench` take too, and the next one all refuse"
+    top = str(2**32 - 1)
+    r = cli(empty, 'sheets', str(tmp_path/'s'), '--seed', top, '--epochs', '1')
+    assert r.returncode == 0 and (tmp_path/'s'/'graddesc.xlsx').exists(), r.stderr
+    r = cli(empty, 'train', '--seed', top, '--epochs', '1', '--no_save')
+    assert r.returncode == 0, r.stderr
+    for args in (('train',), ('sheets', str(tmp_path/'t')), ('bench', '--seeds')):
+        r = cli(empty, *args, *(() if args[-1] == '--seeds' else ('--seed',)), str(2**32))
+        assert r.returncode == 2 and 'from 0 to 4,294,967,295' in r.stderr, (args, r.stderr)

@@ -41,15 +41,17 @@ def test_a_question_answered_from_the_saved_answers_imports_no_torch_and_no_pand
         assert imported_after(home, q) == [], q
 
 
-def test_the_answers_take_one_batched_pass():
+def test_the_answers_take_one_matrix_product_or_batched_forward_calls():
     from collabnb.answers import answers_of
-    from collabnb.models import DotProductBias
+    from collabnb.models import DotProductBias, EmbeddingNet
     data = split_random(synthetic_ratings(n_users=300, n_movies=200, seed=0)[0], seed=0)
-    model = DotProductBias(data.n_users, data.n_movies, 5)
-    calls = []
-    model.register_forward_hook(lambda mod, args, out: calls.append(len(out)))
-    a = answers_of(model, data, 'model', 'data', batch=1 << 14)
-    assert len(calls) == -(-300 * 200 // (1 << 14)) == 4 and sum(calls) == 300 * 200   # not one call per user
-    with torch.no_grad(): expected = model(torch.tensor([[5, 7], [299, 199]]))
-    assert a.scores[5, 7] == pytest.approx(expected[0].item(), abs=1e-6)
-    assert a.scores[299, 199] == pytest.approx(expected[1].item(), abs=1e-6)
+    pairs = torch.tensor([[5, 7], [299, 199], [0, 0]])
+    for model, calls_expected in ((DotProductBias(data.n_users, data.n_movies, 5), 0),      # one matrix product
+                                  (EmbeddingNet(data.n_users, data.n_movies, 5), 4)):       # its own forward, batched
+        calls = []
+        model.register_forward_hook(lambda mod, args, out: calls.append(len(out)))
+        a = answers_of(model, data, 'model', 'data', batch=1 << 14)
+        assert len(calls) == calls_expected and sum(calls) in (0, 300 * 200), calls   # never one call per user
+        model.eval()
+        with torch.no_grad(): expected = model(pairs).numpy()
+        assert a.scores[pairs[:, 0], pairs[:, 1]] == pytest.approx(expected, abs=1e-6)
