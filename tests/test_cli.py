@@ -71,7 +71,7 @@ def test_data_real(tmp_path):
     (('similar', 'Star Wars', '-n', '0'), '--n: must be a whole number from 1 to 1,000'),
     (('similar', 'Star Wars', '--metric', 'manhattan'), "metric must be 'cosine' or 'euclidean'"),
     (('recommend',), 'give --user'),
-    (('sheets', '/etc/hostname/sub'), 'cannot use /etc/hostname'),
+    (('sheets', '/etc/hostname/sub'), '/etc/hostname is a file, so the folder /etc/hostname/sub cannot be made'),
     (('bench', '--fastai_epochs', '0'), '--fastai_epochs: must be a whole number from 1 to 100'),
 ])
 def test_misuse_is_a_message_not_a_traceback(home, args, expected):
