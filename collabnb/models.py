@@ -18,7 +18,7 @@ def create_params(size:tuple) -> nn.Parameter:
 class Embedding(nn.Module):
     "A table of `n` rows of `k` trainable numbers, looked up by index"
     def __init__(self, n:int, k:int,
-                 is_bias:bool=False):  # a bias table (one number per row): weight decay leaves it alone
+                 is_bias:bool=False):  # a table of biases, one number per row (lesson 02)
         super().__init__()
         self.weight, self.is_bias = create_params((n, k)), is_bias
     def forward(self, idx:Tensor) -> Tensor: return self.weight[idx]  # (bs,) -> (bs, k)
