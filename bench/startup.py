@@ -7,10 +7,11 @@ python bench/startup.py --before /tmp/collabnb-01bdb7a --runs 5
     # (its data folder need not exist: every run reads this checkout's MovieLens copy)
 
 Prints one row per checkout: (a) `python -c "import collabnb.learner"`, (b) the first and a warm `fit` of the bias
-recipe in one process, and whether `torch._dynamo` was imported by then, (c) `collabnb train --model bias` wall time.
-Timings on a loaded machine are inflated; compare rows measured in one run.
+recipe in one process, and whether `torch._dynamo` was imported by then, (c) `collabnb train --model bias`, wall time
+and CPU time (user + system, of the process and its children). Wall timings on a loaded machine are inflated (the
+load average is printed), CPU times less so; compare rows measured in one run.
 """
-import argparse, json, os, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, resource, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent
@@ -25,23 +26,31 @@ data = split_random(load_movielens(), valid_pct=0.2, seed=42)
 def once():
     torch.manual_seed(42)
     m, kw = recipe('bias', data)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     h = fit(m, data, seed=42, progress=False, **kw)
-    return time.perf_counter() - t, h.rmse
-(first, rmse), (warm, _) = once(), once()
-print(json.dumps(dict(first=first, warm=warm, rmse=rmse, dynamo='torch._dynamo' in sys.modules)))
+    return time.perf_counter() - t, time.process_time() - c, h.rmse
+(first, first_cpu, rmse), (warm, warm_cpu, _) = once(), once()
+print(json.dumps(dict(first=first, warm=warm, first_cpu=first_cpu, warm_cpu=warm_cpu, rmse=rmse,
+                      dynamo='torch._dynamo' in sys.modules)))
 '''
 
 def _env(checkout:Path, data:Path) -> dict:
     "The environment of a run: `checkout` first on the path, MovieLens from `data`, as a user's shell has it"
     return {**os.environ, 'PYTHONPATH': str(checkout), 'COLLABNB_DATA': str(data)}
 
-def _wall(cmd:list, env:dict, cwd:str) -> float:
-    "Seconds of wall time `cmd` takes; its failure stops the benchmark with its error"
-    t = time.perf_counter()
+def _cpu() -> float:
+    "CPU seconds (user + system) of the finished children of this process"
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+def _timed(cmd:list, env:dict, cwd:str) -> tuple:
+    "(wall seconds, CPU seconds) `cmd` takes; its failure stops the benchmark with its error"
+    t, c = time.perf_counter(), _cpu()
     r = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
     if r.returncode: sys.exit(f"{' '.join(cmd)} failed:\n{r.stderr[-2000:]}")
-    return time.perf_counter() - t
+    return time.perf_counter() - t, _cpu() - c
+
+def _wall(cmd:list, env:dict, cwd:str) -> float: return _timed(cmd, env, cwd)[0]
 
 def measure(checkout:Path, runs:int, ml100k:Path) -> dict:
     "Medians over `runs` fresh processes of import, first and warm `fit`, and `collabnb train --model bias`"
@@ -57,10 +66,12 @@ def measure(checkout:Path, runs:int, ml100k:Path) -> dict:
             if r.returncode: sys.exit(f"first/warm fit failed in {checkout}:\n{r.stderr[-2000:]}")
             fw.append(json.loads(r.stdout.strip().splitlines()[-1]))
         train = [sys.executable, '-c', 'import sys; from collabnb.cli import main; sys.exit(main())', 'train', '--model', 'bias']
-        cli = [_wall(train, env, tmp) for _ in range(runs)]
+        cli = [_timed(train, env, tmp) for _ in range(runs)]
     med = statistics.median
     return dict(imp=med(imp), first=med(r['first'] for r in fw), warm=med(r['warm'] for r in fw),
-                dynamo=any(r['dynamo'] for r in fw), rmse=fw[0]['rmse'], cli=med(cli))
+                first_cpu=med(r['first_cpu'] for r in fw), warm_cpu=med(r['warm_cpu'] for r in fw),
+                dynamo=any(r['dynamo'] for r in fw), rmse=fw[0]['rmse'],
+                cli=med(w for w, _ in cli), cli_cpu=med(c for _, c in cli), cli_runs=[w for w, _ in cli])
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -68,14 +79,17 @@ def main():
     ap.add_argument('--runs', type=int, default=3, help='fresh processes per figure (the median is printed)')
     args = ap.parse_args()
     ml100k = (Path(os.environ['COLLABNB_DATA']) if 'COLLABNB_DATA' in os.environ else HERE/'data')/'ml-100k'
-    if not (ml100k/'u.data').exists(): sys.exit(f"no MovieLens 100k in {ml100k}: run `collabnb info` once to fetch it")
+    if not (ml100k/'u.data').exists(): sys.exit(f"no MovieLens 100k in {ml100k}: run `collabnb data` once to fetch it")
     rows = ([('before', args.before.resolve())] if args.before else []) + [('this checkout', HERE)]
-    print(f"medians of {args.runs} runs; python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
-    print(f"{'':14s} {'import learner':>15s} {'first fit':>10s} {'warm fit':>9s} {'first/warm':>10s} "
-          f"{'dynamo':>7s} {'train --model bias':>19s}")
+    print(f"medians of {args.runs} runs; python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f} (above {os.cpu_count()}: wall times inflated)")
+    print(f"{'':14s} {'import learner':>15s} {'first fit':>10s} {'warm fit':>9s} {'first/warm':>10s} {'(CPU)':>6s} "
+          f"{'dynamo':>7s} {'train --model bias':>19s} {'CPU':>7s}")
     for name, checkout in rows:
         m = measure(checkout, args.runs, ml100k)
         print(f"{name:14s} {m['imp']:14.2f}s {m['first']:9.2f}s {m['warm']:8.2f}s {m['first']/m['warm']:10.2f} "
-              f"{'yes' if m['dynamo'] else 'no':>7s} {m['cli']:18.2f}s   (bias RMSE {m['rmse']:.4f})", flush=True)
+              f"{m['first_cpu']/m['warm_cpu']:6.2f} {'yes' if m['dynamo'] else 'no':>7s} {m['cli']:18.2f}s {m['cli_cpu']:6.2f}s"
+              f"   (train runs {', '.join(f'{w:.1f}' for w in m['cli_runs'])} s; bias RMSE {m['rmse']:.4f}; "
+              f"load now {os.getloadavg()[0]:.1f})", flush=True)
 
 if __name__ == '__main__': main()
