@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from torch import nn
 from .data import CollabData
-from .learner import torch_threads
+from .learner import check_fits, torch_threads
 
 # %% auto #0
 __all__ = ['fastai_learner', 'book_recipe']
@@ -19,6 +19,7 @@ def _fastai_training():
 
 def fastai_learner(model:nn.Module, data:CollabData, bs:int=1024, **kwargs):
     "A fastai `Learner` for `model` on `data.to_dls(bs)`, with MSE loss and fastai's Adam"
+    check_fits(model, data)
     _fastai_training()
     from fastai.learner import Learner
     from fastai.losses import MSELossFlat

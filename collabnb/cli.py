@@ -44,7 +44,8 @@ def train_command(model:str='bias', # 'bias', 'dot' or 'net'
                  ):
     "Train a model of the course on MovieLens 100k (80/20 split) and print its progress and RMSE"
     import torch
-    from collabnb.data import atomic_write, load_movielens, split_random
+    from collabnb.sources import atomic_write
+    from collabnb.data import load_movielens, split_random
     from collabnb.learner import fit
     from collabnb.recipes import recipe
     data = split_random(load_movielens(), valid_pct=0.2, seed=seed)
@@ -167,7 +168,7 @@ def answers_path(name:str) -> Path:
 def save_answers(model, data, path:Path):
     "Save what the queries need from a trained `model`: its predictions for every pair, movie factors, titles, counts"
     import numpy as np, torch
-    from collabnb.data import atomic_write
+    from collabnb.sources import atomic_write
     from collabnb.learner import evaluating
     from collabnb.interpret import embeddings, _plain
     with evaluating(model):

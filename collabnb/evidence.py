@@ -12,7 +12,8 @@ import numpy as np, pandas as pd, torch
 from fastprogress.fastprogress import progress_bar
 from fastcore.basics import patch
 import collabnb
-from .data import MovieLens, split_random
+from .readers import MovieLens
+from .data import split_random
 from .learner import History, fit
 
 # %% auto #0
@@ -51,11 +52,16 @@ class Evidence:
     values: np.ndarray   # the metric on each seed
     seconds: np.ndarray  # training seconds on each seed (NaN where the run did not say)
     @property
-    def mean(self) -> float: return float(self.values.mean())
+    def mean(self) -> float:
+        "The mean over the seeds"
+        return float(self.values.mean())
     @property
-    def sd(self) -> float: return float(self.values.std(ddof=1)) if len(self.values) > 1 else float('nan')
+    def sd(self) -> float:
+        "The standard deviation over the seeds (n−1 in the denominator; NaN for one seed)"
+        return float(self.values.std(ddof=1)) if len(self.values) > 1 else float('nan')
     @property
     def table(self) -> pd.DataFrame:
+        "One row per seed: the metric and the training seconds"
         return pd.DataFrame(dict(seed=self.seeds, value=self.values, seconds=self.seconds))
     def __format__(self, spec:str) -> str: return f"{self.mean:{spec or '.4f'}} ± {self.sd:{spec or '.4f'}}"
     def __repr__(self): return f"{self.name}: {self:.4f} over {len(self.seeds)} seeds {list(self.seeds)}"
@@ -63,11 +69,11 @@ class Evidence:
 def over_seeds(run:Callable,              # `run(seed)` -> a `History`, a number, or (number, seconds)
                seeds:tuple=REPORT_SEEDS,  # the seeds to run it on
                name:str='',               # what tables call the recipe (default: `run`'s name)
-               progress:bool=True,        # a progress bar over the seeds
+               progress:bool=True,        # a progress bar over the seeds (it stays in the output)
               ) -> Evidence:
-    "Run a recipe once per seed and keep its metric and training time on each"
+    "Run a recipe once per seed and keep its metric and training time on each: the run's time × the number of seeds"
     seeds = tuple(seeds)
-    res = [_value(run(s)) for s in (progress_bar(seeds, leave=False) if progress else seeds)]
+    res = [_value(run(s)) for s in (progress_bar(seeds, leave=True) if progress else seeds)]
     return Evidence(name or getattr(run, '__name__', 'recipe'), seeds,
                     np.array([r[0] for r in res]), np.array([r[1] for r in res]))
 
@@ -79,13 +85,21 @@ class Comparison:
     b: Evidence
     lower_is_better: bool = True  # RMSE: lower is better
     @property
-    def diff(self) -> np.ndarray: return self.a.values - self.b.values  # a − b on each seed
+    def diff(self) -> np.ndarray:
+        "a − b on each seed"
+        return self.a.values - self.b.values
     @property
-    def mean(self) -> float: return float(self.diff.mean())
+    def mean(self) -> float:
+        "The mean paired difference"
+        return float(self.diff.mean())
     @property
-    def sd(self) -> float: return float(self.diff.std(ddof=1))
+    def sd(self) -> float:
+        "The differences' standard deviation over the seeds"
+        return float(self.diff.std(ddof=1))
     @property
-    def se(self) -> float: return self.sd / len(self.diff)**0.5
+    def se(self) -> float:
+        "The standard error of the mean difference: `sd / √n`"
+        return self.sd / len(self.diff)**0.5
     @property
     def t(self) -> float:
         "How many standard errors the mean difference is from 0"
@@ -97,7 +111,9 @@ class Comparison:
         from scipy.stats import t
         return float(t.ppf(0.975, len(self.diff) - 1))
     @property
-    def difference_is_real(self) -> bool: return len(self.diff) > 1 and self.t > self.needed
+    def difference_is_real(self) -> bool:
+        "True when the mean difference is more than `needed` standard errors from 0"
+        return len(self.diff) > 1 and self.t > self.needed
     @property
     def winner(self) -> str|None:
         "The better recipe's name, or None when the difference is within the noise"
@@ -105,6 +121,7 @@ class Comparison:
         return self.a.name if (self.mean < 0) == self.lower_is_better else self.b.name
     @property
     def table(self) -> pd.DataFrame:
+        "One row per seed: both recipes' values and their difference"
         return pd.DataFrame({'seed': self.a.seeds, self.a.name: self.a.values, self.b.name: self.b.values,
                              f'{self.a.name} − {self.b.name}': self.diff})
     def __repr__(self):

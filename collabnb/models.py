@@ -8,7 +8,7 @@ import torch
 from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['create_params', 'Embedding', 'DotProduct', 'DotProductBias', 'sigmoid_range', 'Head', 'SigmoidRange', 'ScaledTanh', 'Clamp', 'LearnableRange', 'EmbeddingNet', 'emb_sz_rule', 'CollabNN']
+__all__ = ['create_params', 'Embedding', 'DotProduct', 'DotProductBias', 'sigmoid_range', 'Head', 'SigmoidRange', 'ScaledTanh', 'Clamp', 'LearnableRange', 'MeanShift', 'EmbeddingNet', 'emb_sz_rule', 'CollabNN']
 
 # %% ../nbs/01_dot_product.ipynb #45f395cf
 def create_params(size:tuple) -> nn.Parameter:
@@ -18,7 +18,7 @@ def create_params(size:tuple) -> nn.Parameter:
 class Embedding(nn.Module):
     "A table of `n` rows of `k` trainable numbers, looked up by index"
     def __init__(self, n:int, k:int,
-                 is_bias:bool=False):  # a bias table (one number per row): weight decay leaves it alone
+                 is_bias:bool=False):  # a table of biases, one number per row (lesson 02)
         super().__init__()
         self.weight, self.is_bias = create_params((n, k)), is_bias
     def forward(self, idx:Tensor) -> Tensor: return self.weight[idx]  # (bs,) -> (bs, k)
@@ -111,6 +111,15 @@ class LearnableRange(Head):
         lo, hi = self.low - self.k.detach(), self.high + self.k.detach()
         return torch.logit(((r - lo) / (hi - lo)).clamp(eps, 1 - eps))
     def extra_repr(self): return super().extra_repr() + f", k={self.k.item():.3f}"
+
+# %% ../nbs/03_sigmoid_range.ipynb #dd55e03b
+class MeanShift(nn.Module):
+    "A `head` applied after adding one learnable offset, started so that a raw 0 predicts `mean`"
+    def __init__(self, head:Head, mean:float):
+        super().__init__()
+        self.head = head
+        self.offset = nn.Parameter(head.inverse(torch.tensor(float(mean))))
+    def forward(self, x:Tensor) -> Tensor: return self.head(x + self.offset)
 
 # %% ../nbs/05_mini_net.ipynb #9f69e7a8
 class EmbeddingNet(nn.Module):

@@ -24,7 +24,8 @@ with `--every-plot`, each plot on its own too.
 
     python tests/browser.py                 # the default lessons: 01b, 07, 08
     python tests/browser.py 00 03           # these lessons (by number)
-    python tests/browser.py --all           # every numbered lesson in nbs/
+    python tests/browser.py --all           # every lesson and library notebook in nbs/
+    python tests/browser.py library/learner # one library notebook; `library` runs them all
     COLLABNB_BROWSER_LESSONS=all python tests/browser.py
 
 Chromium is Debian's (`/usr/bin/chromium`, or `$COLLABNB_CHROMIUM`), driven by Playwright for
@@ -48,17 +49,22 @@ VIEWPORT = {'width': 1400, 'height': 1000}
 LAB_SETTINGS = {'@jupyterlab/apputils-extension/notification.jupyterlab-settings':
                 {'fetchNews': 'false', 'checkForUpdates': False},
                 '@jupyterlab/notebook-extension/tracker.jupyterlab-settings': {'recordTiming': True}}
-SILENT_SECONDS = 30  # a cell that runs longer than this with no progress bar is noted
+SILENT_SECONDS = 15  # a cell that runs longer than this with no progress bar left on the page fails
+RUN_ALL_SECONDS = 60  # a notebook's Run All should take no longer (noted); over 1.5× this it fails
 
 
 def lesson_paths(names=None, nbs: Path = ROOT/'nbs') -> list[Path]:
-    "The lessons to run: `names` by number ('01b', '07') or 'all'; default `DEFAULT_LESSONS`"
+    "The notebooks to run: lessons by number ('01b', '07'), library notebooks by name ('library/learner'), "
+    "'library' for every library notebook, 'all' for every lesson and library notebook; default `DEFAULT_LESSONS`"
     lessons = sorted(p for p in nbs.glob('*.ipynb') if p.name[:1].isdigit())
+    library = sorted((nbs/'library').glob('*.ipynb'))
     names = list(names or DEFAULT_LESSONS)
-    if names == ['all']: return lessons
+    if names == ['all']: return lessons + library
     out = []
     for n in names:
-        hit = [p for p in lessons if p.stem.split('_')[0] == n or p.stem == n or p.name == n]
+        if n == 'library': out += library; continue
+        hit = [p for p in lessons + library if p.stem.split('_')[0] == n or p.stem == n or p.name == n
+               or str(p.relative_to(nbs).with_suffix('')) == n]
         if not hit: raise SystemExit(f"no lesson {n!r} in {nbs}")
         out += hit
     return out
@@ -250,10 +256,11 @@ def _cell_label(cells, i):
 
 
 def run_lesson(page, lab: Lab, nb: Path, shots: Path, every_plot=False) -> LessonResult:
-    res = LessonResult(nb.stem)
+    rel = nb.relative_to(lab.root/'nbs').as_posix()
+    res = LessonResult(rel[:-len('.ipynb')])
     t0 = time.time()
     # a workspace of its own per lesson, so the tabs of earlier lessons are not restored (with their kernels)
-    page.goto(f'{lab.url}/lab/workspaces/{nb.stem}/tree/{nb.name}?token={lab.token}')
+    page.goto(f'{lab.url}/lab/workspaces/{nb.stem}/tree/{rel}?token={lab.token}')
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
                            " && window.jupyterapp.shell.currentWidget.content"
                            " && window.jupyterapp.shell.currentWidget.content.widgets.length > 0", timeout=120_000)
@@ -283,6 +290,9 @@ def run_lesson(page, lab: Lab, nb: Path, shots: Path, every_plot=False) -> Lesso
                                 f"(kernel {st['kernel']}, cells {running} at [*])")
             break
     res.seconds = time.time() - t_run
+    if res.seconds > 1.5 * RUN_ALL_SECONDS:
+        res.problems.append(f"Run All took {res.seconds:.0f} s (aim: {RUN_ALL_SECONDS} s with RERUN = False)")
+    elif res.seconds > RUN_ALL_SECONDS: res.notes.append(f"Run All took {res.seconds:.0f} s (aim: {RUN_ALL_SECONDS} s)")
     cells = st['cells']
     code = [c for c in cells if c['type'] == 'code' and c['src'].strip()]
     res.cells, bad_cells = len(code), []
@@ -332,9 +342,9 @@ def run_lesson(page, lab: Lab, nb: Path, shots: Path, every_plot=False) -> Lesso
     for c in code:
         secs = _seconds(c['timing'])
         if secs is not None and secs > SILENT_SECONDS and not rendered[c['i']]['progress']:
-            res.notes.append(f"{_cell_label(cells, c['i'])} ran {secs:.0f} s with no progress bar")
+            flag(c['i'], f"{_cell_label(cells, c['i'])} ran {secs:.0f} s and left no progress bar on the page")
     # Screenshots: the first screen, the first progress table, the first plot
-    shot = lambda tag: shots/f"{nb.stem.split('_')[0]}-{tag}.png"
+    shot = lambda tag: shots/f"{rel.replace('/', '-')[:-len('.ipynb')].split('_')[0]}-{tag}.png"
     cell_nodes = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell')
     cell_nodes.first.scroll_into_view_if_needed()
     page.wait_for_timeout(300)
@@ -390,7 +400,7 @@ def run(lessons=None, shots: Path | None = None, data: Path | None = None, keep=
             try:
                 for nb in paths:
                     page = ctx.new_page()
-                    try: res = run_lesson(page, lab, copy/'nbs'/nb.name, shots, every_plot)
+                    try: res = run_lesson(page, lab, copy/'nbs'/nb.relative_to(ROOT/'nbs'), shots, every_plot)
                     except Exception as e:
                         why = f"the browser run broke: {type(e).__name__}: {_short(str(e), 500)}"
                         res = LessonResult(nb.stem, problems=[why])
@@ -416,7 +426,7 @@ def run(lessons=None, shots: Path | None = None, data: Path | None = None, keep=
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('lessons', nargs='*', help="lesson numbers (01b 07 08 by default; or $COLLABNB_BROWSER_LESSONS)")
-    ap.add_argument('--all', action='store_true', help="run every numbered lesson")
+    ap.add_argument('--all', action='store_true', help="run every lesson and library notebook")
     ap.add_argument('--shots', type=Path, help="folder for the screenshots")
     ap.add_argument('--keep', action='store_true', help="keep the temporary project copy and server log")
     ap.add_argument('--every-plot', action='store_true', help="also save each plot on its own")

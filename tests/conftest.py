@@ -2,7 +2,7 @@
 import hashlib, io, zipfile
 from pathlib import Path
 import pytest
-import collabnb.data as cd
+import collabnb.sources as cd
 
 # Three users, three movies, five ratings: GroupLens' layout...
 U_DATA = "1\t1\t5\t881250949\n1\t2\t3\t881250950\n2\t1\t4\t881250951\n3\t3\t1\t881250952\n3\t2\t2\t881250953\n"

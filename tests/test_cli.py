@@ -29,7 +29,7 @@ def small_movielens(n_users=40, n_movies=30, seed=0) -> dict:
 @pytest.fixture(scope='module')
 def home(tmp_path_factory):
     "A data folder whose stored MovieLens is the small data set, stored (with its manifest) the way a fetch stores it"
-    import collabnb.data as cd
+    import collabnb.sources as cd
     home = tmp_path_factory.mktemp('home')
     cd._store(small_movielens(), home/'ml-100k', 'a small test set')
     r = run('data', data_home=home)
@@ -128,7 +128,7 @@ def test_queries_answer_the_same_from_saved_answers_and_from_the_library(trained
 
 def test_a_user_without_training_ratings_is_named(trained):
     from collabnb.data import load_movielens, split_random
-    import collabnb.data as cd
+    import collabnb.sources as cd
     os.environ['COLLABNB_DATA'] = str(trained)
     try: data = split_random(load_movielens(), valid_pct=0.2, seed=42)
     finally: del os.environ['COLLABNB_DATA']

@@ -2,9 +2,11 @@
 import io, urllib.request
 from pathlib import Path
 import pytest
-import collabnb.data as cd
-from collabnb.data import DataError, load_movielens
-from conftest import U_DATA, U_ITEM, U_USER, make_zip, serve_grouplens, serve_pypi, leftovers
+import collabnb.sources as cs
+from collabnb.data import load_movielens
+from collabnb.sources import DataError
+from conftest import U_DATA, U_ITEM, U_USER, make_zip, leftovers
+from data_fakes import offline, serve_grouplens, serve_pypi
 
 
 def test_grouplens_first(data_home, grouplens_zip, recbole_wheel, monkeypatch):
@@ -39,7 +41,7 @@ def test_both_unreachable(data_home, offline):
 def test_stored_data_needs_no_network(data_home, grouplens_zip, monkeypatch, offline):
     serve_grouplens(monkeypatch, grouplens_zip)
     load_movielens(verbose=False)
-    monkeypatch.setattr(cd, 'GROUPLENS_URL', 'http://127.0.0.1:9/ml-100k.zip')
+    monkeypatch.setattr(cs, 'GROUPLENS_URL', 'http://127.0.0.1:9/ml-100k.zip')
     ml = load_movielens(verbose=False)
     assert len(ml.ratings) == 5 and 'from GroupLens' in ml.source
 
@@ -119,7 +121,7 @@ def test_bad_files_are_refused_and_not_stored(data_home, tmp_path, files, messag
 def test_folder_path_is_read_in_place(data_home, tmp_path):
     folder = tmp_path/'mine'/'ml-100k'
     folder.mkdir(parents=True)
-    for name, text in zip(cd.ML_FILES, (U_DATA, U_ITEM, U_USER)): (folder/name).write_text(text)
+    for name, text in zip(cs.ML_FILES, (U_DATA, U_ITEM, U_USER)): (folder/name).write_text(text)
     ml = load_movielens(folder.parent)  # the folder that holds ml-100k/ works as well as ml-100k/ itself
     assert len(ml.ratings) == 5 and ml.source == str(folder)
     assert not data_home.exists()  # nothing copied

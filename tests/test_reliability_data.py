@@ -3,9 +3,11 @@ import codecs, os, signal, subprocess, sys, textwrap, threading, time
 from pathlib import Path
 import numpy as np, pandas as pd
 import pytest
-import collabnb.data as cd
-from collabnb.data import DataError, atomic_write, load_movielens, split_random, split_users
-from conftest import U_DATA, U_ITEM, U_USER, make_zip, serve_grouplens, leftovers
+import collabnb.sources as cs
+from collabnb.data import load_movielens, split_random, split_users
+from collabnb.sources import DataError, atomic_write
+from conftest import U_DATA, U_ITEM, U_USER, make_zip, leftovers
+from data_fakes import kept, offline, real_tables, serve_grouplens
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,26 +26,29 @@ def stored(data_home, grouplens_zip, offline, monkeypatch):
     return data_home/'ml-100k'
 
 
-# 1. A damaged cache is named and re-fetched into a fresh folder
-def test_truncated_cache_is_named_and_refetched(stored, capsys):
+# 1. A damaged cache is named, kept aside, and re-fetched into a fresh folder
+def test_truncated_cache_is_named_kept_and_refetched(stored, capsys):
     u = stored/'u.data'
     u.write_text(''.join(U_DATA.splitlines(keepends=True)[:3]))  # cut at a line break: still reads as data
     ml = load_movielens(verbose=False)
     assert len(ml.ratings) == 5                                    # the fresh copy, not 3 ratings
-    err = capsys.readouterr().err
-    assert f"{u} has " in err and "bytes; it had" in err and 'Fetching a fresh copy' in err
-    assert cd._damage(stored) is None and leftovers(stored.parent) == []
+    err, [aside] = capsys.readouterr().err, kept(stored)
+    assert f"{u} has " in err and "bytes; it had" in err and f'It is kept as {aside}; fetching a fresh copy' in err
+    assert (aside/'u.data').read_text() == ''.join(U_DATA.splitlines(keepends=True)[:3])
+    assert cs._damage(stored) is None and leftovers(stored.parent) == [aside.name]
 
 
 def test_damaged_cache_offline_says_which_file_and_what_to_do(stored, monkeypatch):
     (stored/'u.item').write_bytes(b'x' + (stored/'u.item').read_bytes()[1:])  # same size, other bytes
-    monkeypatch.setattr(cd, 'GROUPLENS_URL', 'http://127.0.0.1:9/ml-100k.zip')
+    monkeypatch.setattr(cs, 'GROUPLENS_URL', 'http://127.0.0.1:9/ml-100k.zip')
     with pytest.raises(RuntimeError) as e: load_movielens(verbose=False)
+    [aside] = kept(stored)
     assert f"{stored/'u.item'} has changed since it was stored" in str(e.value)
-    assert "pass its path" in str(e.value)
+    assert f"it is kept as {aside}" in str(e.value) and "pass its path" in str(e.value)
+    assert (aside/'u.item').read_bytes()[:1] == b'x'               # the copy is kept as it was
 
 
-# 2. An incomplete folder (as older versions could leave) is replaced, not stuck
+# 2. An incomplete folder (as older versions could leave) is replaced, not stuck, and kept
 def test_incomplete_folder_is_replaced(data_home, grouplens_zip, offline, monkeypatch):
     folder = data_home/'ml-100k'
     folder.mkdir(parents=True)
@@ -52,7 +57,8 @@ def test_incomplete_folder_is_replaced(data_home, grouplens_zip, offline, monkey
     serve_grouplens(monkeypatch, grouplens_zip)
     assert len(load_movielens(verbose=False).ratings) == 5
     assert sorted(os.listdir(folder)) == ['MANIFEST.json', 'SOURCE', 'u.data', 'u.item', 'u.user']
-    assert leftovers(data_home) == []
+    [aside] = kept(folder)
+    assert sorted(os.listdir(aside)) == ['u.data', 'u.user'] and leftovers(data_home) == [aside.name]
 
 
 # 3. An explicit path is always read
@@ -63,7 +69,7 @@ def test_explicit_path_is_read_even_when_cache_is_full(stored, tmp_path):
         load_movielens(bad)
     other = gl_zip(tmp_path/'other.zip', data="1\t1\t2\t5\n")
     ml = load_movielens(other)
-    assert ml.ratings.rating.tolist() == [2] and ml.source == f"local file {other}"
+    assert ml.ratings.rating.tolist() == [2] and ml.source.startswith(f"local file {other} (not MovieLens 100k")
     assert len(load_movielens(verbose=False).ratings) == 5         # the stored copy is unchanged
 
 
@@ -112,15 +118,13 @@ def test_bad_row_in_fetched_zip_names_source_and_member(data_home, offline, tmp_
     assert '.tmp' not in str(e.value) and leftovers(data_home) == []
 
 
-# 8. Left-overs of a killed fetch are cleaned; the pip child ends with its parent
+# 8. Left-overs of a killed fetch are cleaned (only names this library marks as its own); the pip child ends with its parent
 def test_leftovers_of_a_killed_fetch_are_cleaned(stored):
-    dead = '.fetch-999999999-0123abcd.tmp'
-    for name in (dead, 'tmpk1ll3d00', '.ml-100k-a1b2c3d4'):
+    dead = f'.fetch.collabnb-{cs._HOST}-999999999-0123abcd.tmp'
+    alive = f'.fetch.collabnb-{cs._HOST}-{os.getpid()}-89abcdef.tmp'   # a fetch in progress in this process
+    for name in (dead, alive):
         (stored.parent/name).mkdir()
         (stored.parent/name/'recbole-1.2.1-py3-none-any.whl').write_bytes(b'half')
-    for name in ('tmpk1ll3d00', '.ml-100k-a1b2c3d4'): os.utime(stored.parent/name, (time.time() - 7200,)*2)
-    alive = f'.fetch-{os.getpid()}-89abcdef.tmp'                   # a fetch in progress in this process
-    (stored.parent/alive).mkdir()
     load_movielens(verbose=False)
     assert leftovers(stored.parent) == [alive]
 
@@ -135,11 +139,11 @@ def gone(pid):
 def test_pip_child_ends_when_parent_is_killed(tmp_path):
     pidfile = tmp_path/'child.pid'
     parent = subprocess.Popen([sys.executable, '-c', textwrap.dedent(f"""
-        import sys, collabnb.data as cd
+        import sys, collabnb.sources as cs
         from pathlib import Path
         sleeper = "import os, time; open({str(pidfile)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
-        cd._pip_cmd = lambda spec, dest, timeout: [sys.executable, '-c', sleeper]
-        cd._pip_download('recbole==1.2.1', Path({str(tmp_path)!r}))
+        cs._pip_cmd = lambda spec, dest, timeout: [sys.executable, '-c', sleeper]
+        cs._pip_download('recbole==1.2.1', Path({str(tmp_path)!r}))
         """)], env=os.environ | {'PYTHONPATH': str(ROOT)})
     for _ in range(300):
         if pidfile.exists() and pidfile.read_text(): break
@@ -225,26 +229,35 @@ def test_import_data_does_not_import_fastai():
     assert out.stdout.strip() == 'False', out.stderr
 
 
-# A copy stored before manifests existed (every learner's today) is adopted if whole, replaced if not
-def legacy_100k(folder: Path, n: int = 100_000) -> Path:
-    "GroupLens' three files with MovieLens 100k's shape (943 users, 1,682 movies, `n` ratings), and no manifest"
-    rng = np.random.default_rng(0)
-    keys = rng.choice(943 * 1682, size=100_000, replace=False)[:n]
+# A copy stored before manifests existed (every learner's from before) is adopted if it is MovieLens 100k, kept aside if not
+def legacy_copy(folder: Path, tables: dict) -> Path:
+    "GroupLens' three files in `folder`, and no manifest"
     folder.mkdir(parents=True)
-    (folder/'u.data').write_text(''.join(f"{k // 1682 + 1}\t{k % 1682 + 1}\t{k % 5 + 1}\t8812509{k % 100:02d}\n" for k in keys))
-    (folder/'u.item').write_text(''.join(f"{m}|Movie {m} (1995)|01-Jan-1995||url" + "|0" * 19 + "\n" for m in range(1, 1683)))
-    (folder/'u.user').write_text(''.join(f"{u}|30|F|other|00000\n" for u in range(1, 944)))
+    for name, b in tables.items(): (folder/name).write_bytes(b)
     return folder
 
 
-def test_legacy_copy_is_adopted(data_home, offline):
-    folder = legacy_100k(data_home/'ml-100k')
-    assert len(load_movielens(verbose=False).ratings) == 100_000
-    assert (folder/'MANIFEST.json').exists() and cd._damage(folder) is None   # recorded: later damage is caught
+def test_legacy_copy_is_adopted(data_home, offline, real_tables):
+    folder = legacy_copy(data_home/'ml-100k', real_tables)
+    ml = load_movielens(verbose=False)
+    assert len(ml.ratings) == 100_000 and ml.is_100k and repr(ml).startswith('MovieLens 100k: 100,000 ratings')
+    assert (folder/'MANIFEST.json').exists() and cs._damage(folder) is None   # recorded: later damage is caught
 
 
-def test_legacy_copy_cut_at_a_line_break_is_replaced(data_home, grouplens_zip, offline, monkeypatch, capsys):
-    legacy_100k(data_home/'ml-100k', n=99_000)
+def test_legacy_copy_cut_at_a_line_break_is_replaced(data_home, grouplens_zip, offline, monkeypatch, capsys, real_tables):
+    cut = real_tables['u.data'][:real_tables['u.data'].index(b'\n', len(real_tables['u.data']) // 2) + 1]
+    folder = legacy_copy(data_home/'ml-100k', real_tables | {'u.data': cut})
     serve_grouplens(monkeypatch, grouplens_zip)
     assert len(load_movielens(verbose=False).ratings) == 5                     # fetched afresh
-    assert "u.data holds 99,000 ratings, not MovieLens 100k's 100,000" in capsys.readouterr().err
+    err, [aside] = capsys.readouterr().err, kept(folder)
+    assert "ratings, not MovieLens 100k's 100,000" in err and str(aside) in err
+    assert (aside/'u.data').read_bytes() == cut                                # kept as it was
+
+
+# The CLI's quick commands find the data folder without loading pandas or PyTorch; reading needs pandas, never PyTorch
+@pytest.mark.parametrize('module, unwanted', [('collabnb.sources', {'torch', 'fastai', 'pandas', 'numpy'}),
+                                              ('collabnb.readers', {'torch', 'fastai'}), ('collabnb.planted', {'torch', 'fastai'})])
+def test_import_costs(module, unwanted):
+    code = f"import sys, {module}; print(sorted({unwanted!r} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=os.environ | {'PYTHONPATH': str(ROOT)})
+    assert out.stdout.strip() == '[]', out.stderr

@@ -3,9 +3,12 @@ import os, warnings
 import numpy as np, pandas as pd, pytest, torch
 from openpyxl import load_workbook
 from collabnb.data import load_movielens
-from collabnb.optim import graddesc_data, trace
-from collabnb.sheets import (collab_reference, collab_workbook, graddesc_workbook, need_soffice, read_tabs, recalculate,
-                             render, sheet_rmse, soffice, _FORMULA, _SHEET_NAMES)
+from collabnb.libreoffice import need_soffice, recalculate, render, soffice
+from collabnb.optim import graddesc_data
+from collabnb.sheets import (collab_reference, collab_workbook, factor_view, graddesc_workbook, read_tabs, table_view,
+                             _FORMULA, _SHEET_NAMES)
+from collabnb.solver import sheet_rmse
+from collabnb.tracing import trace
 
 XS, YS = graddesc_data(seed=42)
 EPOCHS = 5
@@ -181,11 +184,19 @@ def test_every_computed_cell_is_a_formula(books):
         assert n > 1000
 
 
-def test_render_draws_the_sheet(books):
-    pics = render({'dotprod': (books['source_cf'], 'dotprod', 'A1:AK24')}, books['dir']/'pics', dpi=40)
+def test_render_draws_legible_views(books):
+    "The lesson's pictures: the views keep their cells at full size (about 12 px a line at 90 dpi), the whole sheet does not"
     from PIL import Image
-    im = Image.open(pics['dotprod'])
-    assert im.width > 300 and im.height > 50 and len(np.unique(np.asarray(im.convert('L')))) > 10   # a drawing, not a blank page
+    views = dict(whole=(books['source_cf'], 'dotprod', 'A1:AK24'), corner=factor_view(books['source_cf'], 'dotprod'),
+                 emb=table_view(books['source_cf'], 'movielens_emb', ['user', 'movie', 'rating', 'prediction']),
+                 adam=table_view(books['source_gd'], 'adam', ['x', 'y', 'new_b', 'new_a']))
+    pics = {name: Image.open(p) for name, p in render(views, books['dir']/'pics').items()}
+    for name, im in pics.items():
+        assert len(np.unique(np.asarray(im.convert('L')))) > 10, name          # a drawing, not a blank page
+        assert im.width <= 1000, (name, im.size)                                # fits a notebook's column
+    rows = {'whole': 25, 'corner': 16, 'emb': 12, 'adam': 19}                  # rows drawn, headings included
+    px = {name: im.height/rows[name] for name, im in pics.items()}
+    assert min(px[n] for n in ('corner', 'emb', 'adam')) > 1.4*px['whole'], px  # the views are not shrunk to fit
 
 
 def test_bad_input(tmp_path):
