@@ -106,7 +106,7 @@ def per_step(sizes:dict,     # `{n_ratings: CollabData}`
 
 # %% ../nbs/library/scaling.ipynb #a49051bc
 def epoch_run(data:CollabData,     # the split to train on
-              rowwise:bool,        # the row-wise or the dense path
+              rowwise:bool|None,   # the row-wise path, the dense one, or None: `fit` picks (`auto_rowwise`)
               epochs:int=1,        # full epochs
               lr:float=1e-2,       # peak learning rate (the `bias` recipe's)
               wd:float=1.,         # decoupled weight decay (the `bias` recipe's)
