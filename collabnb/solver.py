@@ -36,7 +36,8 @@ def solve_grid(grid:np.ndarray,                  # (users, movies) ratings, NaN 
                user_bias:np.ndarray|None=None,   # (users,) starting biases; None: no biases
                movie_bias:np.ndarray|None=None,  # (movies,)
                maxiter:int=200,                  # iterations of L-BFGS-B at most
-              ) -> tuple:                        # (the solved factors by name, the RMSE after each iteration)
+               wd:float=0.,                      # adds `wd` × the sum of the squared factors (not biases): lesson 04's L2
+              ) -> tuple:                        # (the solved factors by name, the objective after each iteration)
     "What Solver does: minimise the sheet's RMSE cell over its factor (and bias) cells, with scipy's L-BFGS-B"
     start = dict(user_factors=user_factors, movie_factors=movie_factors)
     if user_bias is not None: start |= dict(user_bias=user_bias, movie_bias=movie_bias)
@@ -47,9 +48,10 @@ def solve_grid(grid:np.ndarray,                  # (users, movies) ratings, NaN 
         r = (pred - y)*rated                                    # errors on the rated cells, 0 elsewhere
         rmse = np.sqrt((r**2).sum()/rated.sum())
         G = r/(rated.sum()*rmse)                                # d rmse / d pred
-        grads = dict(user_factors=G @ f['movie_factors'].T, movie_factors=f['user_factors'].T @ G,
-                     user_bias=G.sum(1), movie_bias=G.sum(0))
-        return rmse, np.concatenate([grads[k].ravel() for k in shapes])
+        grads = dict(user_factors=G @ f['movie_factors'].T + 2*wd*f['user_factors'],
+                     movie_factors=f['user_factors'].T @ G + 2*wd*f['movie_factors'], user_bias=G.sum(1), movie_bias=G.sum(0))
+        penalty = wd*((f['user_factors']**2).sum() + (f['movie_factors']**2).sum())
+        return rmse + penalty, np.concatenate([grads[k].ravel() for k in shapes])
     x0 = np.concatenate([np.asarray(v, np.float64).ravel() for v in start.values()])
     losses = [loss(x0)[0]]
     def log(intermediate_result): losses.append(intermediate_result.fun)
