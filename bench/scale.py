@@ -1,46 +1,41 @@
-"""Ratings per second per core: fit (dense AdamW) against row-wise updates, on planted data of 0.1M to 25M ratings.
+"""Training at scale, on planted data (`collabnb.scaling.planted_collab`), one thread, CPU seconds of the training thread.
 
-python bench/scale.py row 100000,1000000,5000000,25000000   # fit(rowwise=True), one epoch per size (3 at 0.1M)
-python bench/scale.py dense 100000,1000000                  # fit's dense AdamW, timed over `DENSE_STEPS` steps, extrapolated
-Prints, per size, seconds per epoch and ratings per second (wall and CPU); the goal is 0.3 M ratings/s per core.
+python bench/scale.py auto 1000000,5000000,25000000      # full epochs on the path `fit` picks itself (goal: 0.3 M/s)
+python bench/scale.py rates 1000000,5000000,25000000     # full row-wise epochs (rowwise=True): ratings per CPU second
+python bench/scale.py switch 100000,300000,1000000,3000000,10000000,25000000
+                                                          # ms per step, dense and row-wise, and what auto_rowwise picks
+python bench/scale.py dense 1000000                      # full dense epochs, for comparison (slow beyond a few million)
+
+Each line also prints the load average: other jobs on the machine slow even CPU time (shared caches and memory), so
+compare figures measured side by side, and run one heavy job at a time (`nice -n 10`).
 """
-import os, sys, time, resource, numpy as np, torch
-from collabnb.models import DotProductBias, SigmoidRange
-from collabnb.learner import fit, torch_threads, mse
-from collabnb.scaling import planted_collab as planted_data
+import os, sys, time
+import pandas as pd, torch
+from collabnb.scaling import planted_collab, per_step, epoch_run, _bias_model
+from collabnb.rowwise import auto_rowwise
 
-DENSE_STEPS = 300
-torch.set_num_threads(1)  # one core: the data are made on it too
-
-def model_for(d, seed=0):
-    torch.manual_seed(seed)
-    return DotProductBias(d.n_users, d.n_movies, 50, head=SigmoidRange(0, 5.5))
-
-def main(kind, sizes):
+def rates(sizes:list, rowwise:bool|None=True):
+    "One full epoch of the `bias` model per size (three at 0.2M ratings or fewer); `rowwise=None`: `fit` picks the path"
     for n in sizes:
         t0 = time.perf_counter()
-        d = planted_data(n)
+        d = planted_collab(n)
         made = time.perf_counter() - t0
-        epochs = 3 if n <= 200_000 else 1
-        m = model_for(d)
-        if kind == 'row':
-            c0 = time.thread_time()
-            h = fit(m, d, epochs=epochs, lr=2e-2, bs=1024, wd=1.0, rowwise=True, progress=False)
-            secs, cpu, rmse, done = h.seconds, time.thread_time() - c0, h.rmse, epochs * n
-        else:  # a step's cost does not depend on the number of ratings: time DENSE_STEPS steps, extrapolate to an epoch
-            k = min(n, DENSE_STEPS * 1024)
-            sub = type(d)(d.x_train[:k], d.y_train[:k], d.x_valid, d.y_valid, d.user_ids, d.movie_ids, None)
-            warm = type(d)(d.x_train[:2048], d.y_train[:2048], d.x_valid, d.y_valid, d.user_ids, d.movie_ids, None)
-            fit(model_for(d), warm, epochs=1, progress=False)  # torch.optim's first step imports modules: not a cost per step
-            c0 = time.thread_time()
-            h = fit(m, sub, epochs=1, lr=1e-2, bs=1024, wd=1.0, progress=False)
-            secs, cpu, rmse, done = h.seconds, time.thread_time() - c0, float('nan'), k
-        rate, crate = done / secs, done / cpu
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
-        print(f"{kind:6s} n={n:>11,d} users={d.n_users:>7,d} movies={d.n_movies:>6,d} "
-              f"wall: s/epoch={n / rate:8.1f} ratings/s={rate / 1e6:6.3f}M  CPU: s/epoch={n / crate:8.1f} ratings/s={crate / 1e6:6.3f}M "
-              f"load {os.getloadavg()[0]:.1f} rmse={rmse:.4f} data {made:.0f}s peak RSS {rss:.2f} GB", flush=True)
-        del d, m
+        path = rowwise if rowwise is not None else auto_rowwise(_bias_model(d), n, 1024)
+        r = epoch_run(d, rowwise=rowwise, epochs=3 if n <= 200_000 else 1)
+        print(f"{'auto: ' if rowwise is None else ''}{'row-wise' if path else 'dense':8s} n={n:>11,d} users={d.n_users:>7,d} movies={d.n_movies:>6,d} "
+              f"CPU s/epoch={r['cpu_seconds'] / r['epochs']:8.1f} ratings/s={r['ratings_per_s'] / 1e6:6.3f} M "
+              f"valid RMSE {r['valid_rmse']:.4f} peak {r['peak_gib']:.2f} GiB data {made:.0f} s load {r['load']:.1f}",
+              flush=True)
+        del d
+
+def switch(sizes:list):
+    "Milliseconds per step on each size's tables, dense and row-wise"
+    for n in sizes:
+        print(per_step({n: planted_collab(n)}).round(3).to_string(header=n == sizes[0]), flush=True)
 
 if __name__ == '__main__':
-    main(sys.argv[1], [int(s) for s in sys.argv[2].split(',')])
+    torch.set_num_threads(1)
+    kind, sizes = sys.argv[1], [int(s) for s in sys.argv[2].split(',')]
+    print(f"torch {torch.__version__}, load average {os.getloadavg()[0]:.1f}", flush=True)
+    if kind == 'switch': switch(sizes)
+    else: rates(sizes, rowwise={'auto': None, 'rates': True, 'dense': False}[kind])

@@ -227,6 +227,13 @@ def _check_data(data:CollabData):
     if len(bad): raise ValueError(f"{len(bad)} training ratings are not finite numbers (the first at training row {bad[0, 0]})")
 
 # %% ../nbs/library/learner.ipynb #d2168a41
+def _use_rowwise(rowwise:bool|None, model:nn.Module, n:int, bs:int, opt:str, wd_mode:str) -> bool:
+    "`rowwise` as given; if None, `auto_rowwise`'s choice (never for SGD, which `RowAdamW` does not implement)"
+    if rowwise is not None: return bool(rowwise)
+    if opt != 'adam': return False
+    from collabnb.rowwise import auto_rowwise   # light: torch and collabnb.models, already loaded
+    return auto_rowwise(model, n, bs, wd_mode)
+
 def fit(model:nn.Module,     # takes `(bs, 2)` long indices, returns `(bs,)` predictions
         data:CollabData,     # the split to train and validate on
         epochs:int=8,        # passes over the training ratings
@@ -240,7 +247,7 @@ def fit(model:nn.Module,     # takes `(bs, 2)` long indices, returns `(bs,)` pre
         threads:int|None=1,  # CPU threads while training (None: PyTorch's setting)
         progress:bool=True,  # show a progress bar and the per-epoch table
         device:str='cpu',    # where to train: 'cpu', or 'cuda' where a GPU exists
-        rowwise:bool=False,  # Adam on only the table rows a batch looks up (`RowAdamW`): a step costs O(bs), not O(tables)
+        rowwise:bool|None=None, # Adam on only the rows a batch looks up (`RowAdamW`): a step costs O(bs), not O(tables); None: `auto_rowwise` decides
         loss_func:Callable=squared_error, # `loss_func(model, xb, yb)` -> the batch's loss (lesson 13 trains on cross-entropy)
        ) -> History:
     "Train `model` on `data` (MSE loss unless `loss_func` says otherwise) with shuffled index-tensor batches; validate on the whole validation set each epoch"
@@ -256,6 +263,7 @@ def fit(model:nn.Module,     # takes `(bs, 2)` long indices, returns `(bs,)` pre
     x, y, xv, yv = (t.to(dev) for t in (data.x_train, data.y_train, data.x_valid, data.y_valid))
     n = len(y)
     sizes = np.diff(np.r_[np.arange(0, n, bs), n])  # rows in each batch of an epoch
+    rowwise = _use_rowwise(rowwise, model, n, bs, opt, wd_mode)
     if rowwise:
         from collabnb.rowwise import RowAdamW   # imported when used
         if opt != 'adam': raise ValueError(f"rowwise=True trains with Adam: opt must be 'adam', got {opt!r}")
