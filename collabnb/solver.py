@@ -8,7 +8,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 # %% auto #0
-__all__ = ['sheet_rmse', 'solve_grid']
+__all__ = ['sheet_rmse', 'sheet_objective', 'solve_grid']
 
 # %% ../nbs/07_spreadsheets.ipynb #4fd5bfac
 def sheet_rmse(grid:np.ndarray,           # (users, movies) ratings, NaN where none
@@ -30,19 +30,10 @@ def _unpack(x:np.ndarray, shapes:dict) -> dict:
     for k, s in shapes.items(): out[k], i = x[i:i + int(np.prod(s))].reshape(s), i + int(np.prod(s))
     return out
 
-def solve_grid(grid:np.ndarray,                  # (users, movies) ratings, NaN where none
-               user_factors:np.ndarray,          # (users, k) starting factors
-               movie_factors:np.ndarray,         # (k, movies) starting factors
-               user_bias:np.ndarray|None=None,   # (users,) starting biases; None: no biases
-               movie_bias:np.ndarray|None=None,  # (movies,)
-               maxiter:int=200,                  # iterations of L-BFGS-B at most
-               wd:float=0.,                      # adds `wd` × the sum of the squared factors (not biases): lesson 04's L2
-              ) -> tuple:                        # (the solved factors by name, the objective after each iteration)
-    "What Solver does: minimise the sheet's RMSE cell over its factor (and bias) cells, with scipy's L-BFGS-B"
-    start = dict(user_factors=user_factors, movie_factors=movie_factors)
-    if user_bias is not None: start |= dict(user_bias=user_bias, movie_bias=movie_bias)
-    shapes, rated, y = {k: np.shape(v) for k, v in start.items()}, ~np.isnan(grid), np.nan_to_num(grid)
-    def loss(x):   # the RMSE cell and its gradient with respect to every changing cell
+def sheet_objective(grid:np.ndarray, shapes:dict, wd:float=0.):
+    "The RMSE cell (+ `wd` × the squared factors) as a function of the flat changing cells: x -> (objective, gradient)"
+    rated, y = ~np.isnan(grid), np.nan_to_num(grid)
+    def loss(x):
         f = _unpack(x, shapes)
         pred = f['user_factors'] @ f['movie_factors'] + (f['user_bias'][:, None] + f['movie_bias'] if 'user_bias' in f else 0)
         r = (pred - y)*rated                                    # errors on the rated cells, 0 elsewhere
@@ -52,8 +43,24 @@ def solve_grid(grid:np.ndarray,                  # (users, movies) ratings, NaN 
                      movie_factors=f['user_factors'].T @ G + 2*wd*f['movie_factors'], user_bias=G.sum(1), movie_bias=G.sum(0))
         penalty = wd*((f['user_factors']**2).sum() + (f['movie_factors']**2).sum())
         return rmse + penalty, np.concatenate([grads[k].ravel() for k in shapes])
+    return loss
+
+def solve_grid(grid:np.ndarray,                  # (users, movies) ratings, NaN where none
+               user_factors:np.ndarray,          # (users, k) starting factors
+               movie_factors:np.ndarray,         # (k, movies) starting factors
+               user_bias:np.ndarray|None=None,   # (users,) starting biases; None: no biases
+               movie_bias:np.ndarray|None=None,  # (movies,)
+               maxiter:int=200,                  # iterations of L-BFGS-B at most
+               wd:float=0.,                      # adds `wd` × the sum of the squared factors (not biases), on the RMSE
+              ) -> tuple:                        # (the solved factors by name, the objective after each iteration)
+    "What Solver does: minimise the sheet's RMSE cell over its factor (and bias) cells, with scipy's L-BFGS-B"
+    start = dict(user_factors=user_factors, movie_factors=movie_factors)
+    if user_bias is not None: start |= dict(user_bias=user_bias, movie_bias=movie_bias)
+    shapes = {k: np.shape(v) for k, v in start.items()}
+    loss = sheet_objective(grid, shapes, wd)
     x0 = np.concatenate([np.asarray(v, np.float64).ravel() for v in start.values()])
     losses = [loss(x0)[0]]
     def log(intermediate_result): losses.append(intermediate_result.fun)
     res = minimize(loss, x0, jac=True, method='L-BFGS-B', callback=log, options=dict(maxiter=maxiter))
     return _unpack(res.x, shapes), np.array(losses)
+
