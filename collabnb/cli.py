@@ -256,14 +256,26 @@ def _folder_to_make(outdir:str) -> Path:
         if not os.access(p, os.W_OK | os.X_OK): raise ValueError(f"{p} is not a folder you can write: give another one")
         return out
 
+@contextlib.contextmanager
+def _held_interrupts():
+    "Hold Ctrl-C while the block runs (an interrupt inside a C extension's import aborts the process), then deliver it"
+    hit = []
+    try: old = signal.signal(signal.SIGINT, lambda signum, frame: hit.append(signum))
+    except ValueError: old = None   # not the main thread: leave signals alone
+    try: yield
+    finally:
+        if old is not None: signal.signal(signal.SIGINT, old)
+        if hit: raise KeyboardInterrupt(signal.SIGINT)
+
 def sheets_command(outdir:str,                    # folder to write graddesc.xlsx and collab_filter.xlsx into (created if needed)
                    epochs:Whole(1, 100)=5,        # epochs laid out in graddesc.xlsx (30 rows each)
                    seed:Whole(0, 2**32 - 1)=42,   # seeds the data of graddesc.xlsx and the starting factors of collab_filter.xlsx
                   ):
     "Write the course's spreadsheets, with live formulas: graddesc.xlsx and collab_filter.xlsx"
     out = _folder_to_make(outdir)
-    from collabnb.data import load_movielens
-    from collabnb.sheets import collab_workbook, graddesc_workbook
+    with _held_interrupts():   # Ctrl-C inside a C extension's import aborts the process: deliver it after
+        from collabnb.data import load_movielens
+        from collabnb.sheets import collab_workbook, graddesc_workbook
     ratings = load_movielens().ratings   # the data before any folder is made
     made = [p for p in (out, *out.parents) if not p.exists()]   # deepest first
     out.mkdir(parents=True, exist_ok=True)

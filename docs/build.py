@@ -177,7 +177,18 @@ def show_doc_output(out: dict, defs: dict, where: str = '') -> dict:
     data = out.get('data', {})
     if 'text/markdown' not in data: return out
     md = re.sub(r'^\s*---\s*\n', '', _source({'source': data['text/markdown']}))
+    md = add_source_link(md, defs)
     return dict(out, data=dict(data, **{'text/markdown': fix_source_links(md, defs, where)}))
+
+
+def add_source_link(md: str, defs: dict) -> str:
+    "A `[source]` link for a show_doc output that has none (nbdev writes none for a name the notebook itself defines)"
+    m = re.match(r'\s*(#+)\s+(\S+)', md)
+    if '[source](' in md or not m: return md
+    hits = defs.get(m.group(2).replace('\\', ''), [])
+    if len(hits) != 1: return md
+    mod, line = hits[0]
+    return f"[source](https://github.com/collabnb/collabnb/blob/main/collabnb/{mod}.py#L{line}){{.sourcelink}}\n\n" + md.lstrip()
 
 
 def stage_notebook(page: Page, lessons: list[Page], defs: dict) -> dict:

@@ -74,7 +74,7 @@ def test_an_existing_workbook_survives_a_refused_call(tmp_path):
 
 
 @pytest.mark.parametrize('args, msg', [(['--epochs', '0'], 'from 1 to 100'), (['--epochs', '-3'], 'from 1 to 100'),
-                                       (['--epochs', '100000'], 'got 100000'), (['--seed', '-1'], 'from 0 to 4,294,967,295')])
+                                       (['--epochs', '100000'], "got '100000'"), (['--seed', '-1'], 'from 0 to 4,294,967,295')])
 def test_collabnb_sheets_refuses_with_the_range(tmp_path, capsys, args, msg):
     "What `collabnb sheets` makes of it: exit 2, the range in one line, no workbook written"
     from collabnb.cli import main
