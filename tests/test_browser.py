@@ -1,6 +1,6 @@
 """The learner's path in a real browser: the lessons run in JupyterLab, in headless Chromium (see `browser.py`).
 
-Marked `browser` and left out of the default `pytest` run; run it with `pytest -m browser`.
+Marked `browser` and left out of the default `pytest` run; run it with `pytest -m browser -n 0`.
 Lessons: 01b, 07 and 08 by default; `COLLABNB_BROWSER_LESSONS="00 03"` picks others, `=all` runs every lesson.
 Screenshots: `$COLLABNB_BROWSER_SHOTS`, else `<tmp>/collabnb-browser-shots` (the test prints the folder).
 """

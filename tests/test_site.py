@@ -1,6 +1,6 @@
 """The course's website in a real browser: every page of `_site/` checked by `site_check.py` in headless Chromium.
 
-Marked `browser` and left out of the default `pytest` run: `pytest -m browser tests/test_site.py`.
+Marked `browser` and left out of the default `pytest` run: `pytest -m browser -n 0 tests/test_site.py`.
 The site is `$COLLABNB_SITE`, else `_site/`; built first (`python docs/build.py`) if it holds no index.html.
 What each page must show comes from its notebook's stored outputs (images, maths, show_doc tables).
 Screenshots: `$COLLABNB_SITE_SHOTS`, else `<tmp>/collabnb-site-shots` (the test prints the folder).
