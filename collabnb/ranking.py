@@ -319,8 +319,8 @@ def implicit_model(name:str,         # 'als' or 'bpr'
     x = data.x_train.numpy()
     ui = sp.csr_matrix((np.ones(len(x), dtype=np.float32), (x[:, 0], x[:, 1])), shape=(data.n_users, data.n_movies))
     cls = dict(als=AlternatingLeastSquares, bpr=BayesianPersonalizedRanking)[name]
-    m = cls(random_state=seed, num_threads=1, **settings)
-    with threadpool_limits(1):
+    with threadpool_limits(1):   # BLAS on one thread, from construction on (implicit checks it there, and warns)
+        m = cls(random_state=seed, num_threads=1, **settings)
         t0 = time.process_time()
         m.fit(ui, show_progress=False)
         secs = time.process_time() - t0
