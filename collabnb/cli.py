@@ -78,7 +78,7 @@ def save_trained(model,          # a trained model of the course
     torch.save(dict(model=name, state=model.state_dict(), user_ids=data.user_ids.tolist(),
                     movie_ids=data.movie_ids.tolist(), rmse=rmse, ndcg=ndcg, seed=seed), buf)
     blob = buf.getvalue()
-    a = answers_of(model, data, sha256_of(blob), data_sha256(_movielens_folder()) or '', _unit(model))
+    a = answers_of(model, data, sha256_of(blob), data_sha256(_movielens_folder()) or '', _unit(model), name=name)
     model_path(name).parent.mkdir(parents=True, exist_ok=True)
     write_files({answers_path(name): a.to_bytes(), model_path(name): blob})   # the model last
     return model_path(name)
@@ -146,13 +146,14 @@ def trained_answers(name:str='bias', # the model: 'bias', 'dot', 'net', 'ials' o
     try:
         a = Answers.load(apath)
         if a.model_sha256 != sha: why = f"{apath.name} was computed from another {path.name}"
+        elif a.model != name: why = f"{apath.name} holds the answers of a '{a.model}' model, not '{name}'"   # copied files
         elif a.data_sha256 != data_sha256(_movielens_folder()): why = f"the data has changed since {path.name} was saved"
         else: return a
     except FileNotFoundError: pass
     except ValueError as e: why = str(e)
     if why: print(f"{why}: answering from {path.name} itself", file=sys.stderr)
     m, data, sha = load_trained(name)
-    a = answers_of(m, data, sha, data_sha256(_movielens_folder()) or '', _unit(m))
+    a = answers_of(m, data, sha, data_sha256(_movielens_folder()) or '', _unit(m), name=name)
     with contextlib.suppress(OSError): write_files({apath: a.to_bytes()})   # for next time; a read-only folder still answers
     return a
 
@@ -292,7 +293,10 @@ def sheets_command(outdir:str,                    # folder to write graddesc.xls
         from collabnb.sheets import collab_workbook, graddesc_workbook
     ratings = load_movielens().ratings   # the data before any folder is made
     made = [p for p in (out, *out.parents) if not p.exists()]   # deepest first
-    out.mkdir(parents=True, exist_ok=True)
+    try: out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:   # a folder the system will not make (under /proc, say): said with the folder asked for
+        raise ValueError(f"cannot make the folder {out} ({e.strerror or e} at {e.filename or out}): "
+                         f"give a folder you can write the workbooks into, such as ./sheets") from None
     try:
         for p in (graddesc_workbook(out/'graddesc.xlsx', epochs=epochs, seed=seed),
                   collab_workbook(out/'collab_filter.xlsx', ratings, seed=seed)):
@@ -315,7 +319,7 @@ def bench_command(seeds:Whole(0, 2**32 - 1, many=True)=(0,), # split seeds to me
                          progress=sys.stdout.isatty())
     df = bench_table(evidence)
     print(f"valid RMSE over split seeds {list(seeds)} (mean and sd), training seconds per run, on {threads} thread(s)")
-    print(df.to_string(index=False, formatters={'rmse': '{:.4f}'.format, 'sd': '{:.4f}'.format, 'mse': '{:.4f}'.format,
+    print(df.to_string(index=False, formatters={'rmse': '{:.4f}'.format, 'sd': lambda v: '—' if v != v else f'{v:.4f}', 'mse': '{:.4f}'.format,
                                                  'seconds': '{:.2f}'.format, 'speed-up': '{:.1f}x'.format}))
 
 # %% ../nbs/library/cli.ipynb #aa653362
@@ -353,7 +357,11 @@ def _message(e:BaseException) -> str:
                errno.EFBIG: ': free some space, or raise the limit on file sizes (ulimit -f)',
                errno.ENOTDIR: ': a file is on its way where a folder should be; move the file, or choose another folder',
                errno.EEXIST: ': a file is where collabnb makes a folder; move the file away, then try again',
-               errno.EISDIR: ': a folder is where collabnb writes a file; move the folder away, then try again'}.get(e.errno, '')
+               errno.EISDIR: ': a folder is where collabnb writes a file; move the folder away, then try again',
+               errno.ENOENT: ': it does not exist, or a folder on its way cannot be made; check the path',
+               errno.EPERM: ': the system does not allow it there; choose another folder',
+               errno.ENAMETOOLONG: ': the name is too long; choose a shorter path',
+               errno.ELOOP: ': symbolic links on the way loop; check the path'}.get(e.errno, ': check the path, or choose another folder')
         return f"cannot use {e.filename}: {e.strerror or e}{fix}"
     if isinstance(e, (ValueError, OSError, RuntimeError, EOFError, FloatingPointError)): return str(e) or type(e).__name__
     return f"{type(e).__name__}: {e} (a bug, most likely: COLLABNB_TRACEBACK=1 shows where)"

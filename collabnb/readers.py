@@ -4,7 +4,7 @@
 
 # %% ../nbs/library/readers.ipynb #1424f643
 from __future__ import annotations
-import codecs, functools, hashlib, io, operator, re, zipfile
+import codecs, functools, hashlib, io, operator, os, re, zipfile
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -39,7 +39,16 @@ class MovieLens:
     def __repr__(self):
         r = self.ratings
         return (f"{'MovieLens 100k' if self.is_100k else 'MovieLens'}: {len(r):,} ratings by {r.user.nunique():,} users "
-                f"of {r.movie.nunique():,} movies" + (f"\nsource: {self.source}" if self.source else ""))
+                f"of {r.movie.nunique():,} movies" + (f"\nsource: {_short(self.source)}" if self.source else ""))
+
+def _short(source:str) -> str:
+    "`source` for people: a folder inside the data folder named as `the data folder's NAME`, not by its machine-specific path"
+    from collabnb.sources import data_dir
+    try: home = str(data_dir())
+    except (ValueError, OSError): return source
+    if source.startswith(home + os.sep):
+        return "the data folder's " + source[len(home) + 1:]
+    return source
 
 # %% ../nbs/library/readers.ipynb #22e7512d
 def _numbers(s:pd.Series,        # raw values: strings from a file, or a DataFrame's column

@@ -255,7 +255,7 @@ def benchmark(ml:MovieLens|None=None,    # the data; default `load_movielens()`
     "Our recipes, and fastai's book recipe, on the same split seeds: valid RMSE and training seconds of each run"
     ml = load_movielens() if ml is None else ml
     runs = {} if fastai_epochs is None else {
-        f'fastai collab_learner, book recipe ({fastai_epochs} epochs, bs 64)': book_run(ml, fastai_epochs, threads)}
+        f"fastai collab_learner, book recipe ({fastai_epochs} epoch{'s' * (fastai_epochs != 1)}, bs 64)": book_run(ml, fastai_epochs, threads)}
     runs |= {f"collabnb {name}: {recipe_settings(name)['model']} + fit": recipe_run(ml, name, threads=threads)
              for name in models}
     return {desc: over_seeds(run, seeds, desc, progress) for desc, run in runs.items()}

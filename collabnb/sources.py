@@ -16,7 +16,11 @@ __all__ = ['ML_FILES', 'MANIFEST', 'GROUPLENS_URL', 'GROUPLENS_MD5', 'RECBOLE_WH
 # %% ../nbs/library/sources.ipynb #d460c2d7
 def data_dir() -> Path:
     "The data folder: `$COLLABNB_DATA`, else `data/` of the checkout the package runs from, else `~/.collabnb/data`"
-    if (env := os.environ.get('COLLABNB_DATA', '')).strip():
+    env = os.environ.get('COLLABNB_DATA')
+    if env is not None and not env.strip():   # set, but to nothing: a mistake, not a wish for the default
+        raise ValueError(f"COLLABNB_DATA is set but empty ({env!r}): unset it (`unset COLLABNB_DATA`) to use the default "
+                         f"data folder, or set it to a folder")
+    if env:
         d, fix = Path(env).expanduser(), f"COLLABNB_DATA is {env!r}: set it to a folder (it is made when needed)"
     else:
         checkout = Path(collabnb.__file__).resolve().parent.parent

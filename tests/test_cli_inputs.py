@@ -1,0 +1,50 @@
+"Issue 24's gaps: an empty COLLABNB_DATA, a folder the system will not make, and the data summary's path."
+import os, subprocess, sys
+from pathlib import Path
+import pytest
+from test_cli import COLLABNB, run, small_movielens
+
+
+def bare(*args, **env) -> subprocess.CompletedProcess:
+    return subprocess.run([str(COLLABNB), *args], capture_output=True, text=True, timeout=300, env=dict(os.environ, **env))
+
+
+@pytest.mark.parametrize('value', ['', ' ', '\t'])
+@pytest.mark.parametrize('args', [('data',), ('train', '--epochs', '1'), ('recommend', '--user', '1'), ('predict', '--user', '1', '--movie', '1')])
+def test_an_empty_collabnb_data_is_an_error_not_the_default_folder(args, value):
+    r = bare(*args, COLLABNB_DATA=value)
+    assert r.returncode == 2 and r.stdout == '', (r.stdout, r.stderr)
+    line = r.stderr.strip()
+    assert len(line.splitlines()) == 1 and f"COLLABNB_DATA is set but empty ({value!r})" in line, line
+    assert 'unset COLLABNB_DATA' in line and 'set it to a folder' in line, line
+
+
+def test_a_folder_the_system_will_not_make_is_named_with_the_fix(tmp_path):
+    import collabnb.sources as cd
+    cd._store(small_movielens(), tmp_path/'ml-100k', 'a small test set')
+    r = bare('sheets', '/proc/nope/x', COLLABNB_DATA=str(tmp_path))
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert 'cannot make the folder /proc/nope/x' in r.stderr and 'give a folder you can write the workbooks into' in r.stderr, r.stderr
+
+
+def test_the_data_summary_names_the_data_folder_not_its_path(tmp_path):
+    import collabnb.sources as cd
+    cd._store(small_movielens(), tmp_path/'ml-100k', 'a small test set')
+    r = run('data', data_home=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "source: the data folder's ml-100k (from a small test set)" in r.stdout and str(tmp_path) not in r.stdout, r.stdout
+
+
+def test_a_model_and_its_answers_copied_to_another_name_are_not_answered_as_that_model(tmp_path):
+    "probe3 #25: `cp -p bias.pt dot.pt; cp -p bias.npz dot.npz` made `--model dot` print the bias model's answers as dot's"
+    import shutil
+    import collabnb.sources as cd
+    cd._store(small_movielens(), tmp_path/'ml-100k', 'a small test set')
+    assert run('train', '--model', 'bias', '--epochs', '1', data_home=tmp_path).returncode == 0
+    models = tmp_path/'models'
+    for ext in ('pt', 'npz'): shutil.copy2(models/f'bias.{ext}', models/f'dot.{ext}')
+    for args in (('predict', '--user', '3', '--movie', '1'), ('similar', '1', '--min_ratings', '1'), ('recommend', '--user', '3')):
+        r = run(*args, '--model', 'dot', data_home=tmp_path)
+        assert r.returncode == 2 and r.stdout == '', (args, r.stdout)
+        assert "dot.npz holds the answers of a 'bias' model, not 'dot'" in r.stderr, r.stderr
+        assert f"{models/'dot.pt'} is not a 'dot' model saved by collabnb train" in r.stderr and 'collabnb train --model dot' in r.stderr
