@@ -184,6 +184,8 @@ def train_command(model:str='bias',               # 'bias', 'dot' or 'net' predi
     if not no_save:       # a folder that cannot take the model, before training
         model_path(model).parent.mkdir(parents=True, exist_ok=True)
         _not_a_folder(model_path(model), model)
+        if not os.access(model_path(model).parent, os.W_OK | os.X_OK):   # a read-only models/: said before minutes of training
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(model_path(model).parent))
     import torch
     from collabnb.data import load_movielens, split_random
     from collabnb.learner import fit
@@ -285,9 +287,13 @@ def _held_interrupts():
 def sheets_command(outdir:str,                    # folder to write graddesc.xlsx and collab_filter.xlsx into (created if needed)
                    epochs:Whole(1, 100)=5,        # epochs laid out in graddesc.xlsx (30 rows each)
                    seed:Whole(0, 2**32 - 1)=42,   # seeds the data of graddesc.xlsx and the starting factors of collab_filter.xlsx
+                   overwrite:bool=False,          # replace workbooks the folder already holds (a copy you filled in is lost)
                   ):
     "Write the course's spreadsheets, with live formulas: graddesc.xlsx and collab_filter.xlsx"
     out = _folder_to_make(outdir)
+    if not overwrite and (there := [out/n for n in ('graddesc.xlsx', 'collab_filter.xlsx') if (out/n).exists()]):
+        raise ValueError(f"{there[0]} exists already (a copy you may have filled in): move it away, give another folder, "
+                         f"or add --overwrite to replace it")
     with _held_interrupts():   # Ctrl-C inside a C extension's import aborts the process: deliver it after
         from collabnb.data import load_movielens
         from collabnb.sheets import collab_workbook, graddesc_workbook
@@ -385,6 +391,7 @@ def _tolerant_output():
 def main(argv:list|None=None, # the arguments; default `sys.argv[1:]`
         ) -> int:             # the exit code
     "The `collabnb` command: `collabnb COMMAND [options]`"
+    console = argv is None   # the `collabnb` script itself, not a call from Python (which keeps its Ctrl-C)
     argv = sys.argv[1:] if argv is None else list(argv)
     _tolerant_output()
     if not argv or argv[0] in ('-h', '--help'):
@@ -401,6 +408,7 @@ def main(argv:list|None=None, # the arguments; default `sys.argv[1:]`
             data_dir()   # a data folder that is a file (a mistyped COLLABNB_DATA): said before any work
             _COMMANDS[name](**args)
             sys.stdout.flush()
+        if console: signal.signal(signal.SIGINT, signal.SIG_IGN)   # done: a late Ctrl-C must not traceback in PyTorch's atexit
         return 0
     except _Usage as e: print(f"collabnb {name}: {e} (collabnb {name} -h lists the options)", file=sys.stderr); return 2
     except KeyboardInterrupt as e:

@@ -48,3 +48,48 @@ def test_a_model_and_its_answers_copied_to_another_name_are_not_answered_as_that
         assert r.returncode == 2 and r.stdout == '', (args, r.stdout)
         assert "dot.npz holds the answers of a 'bias' model, not 'dot'" in r.stderr, r.stderr
         assert f"{models/'dot.pt'} is not a 'dot' model saved by collabnb train" in r.stderr and 'collabnb train --model dot' in r.stderr
+
+
+def test_sheets_never_overwrites_a_workbook_without_being_asked(tmp_path):
+    "probe3 #54: `collabnb sheets DIR` replaced the learner's own filled-in graddesc.xlsx without a word"
+    import collabnb.sources as cd
+    cd._store(small_movielens(), tmp_path/'ml-100k', 'a small test set')
+    out = tmp_path/'sheets'
+    out.mkdir()
+    (out/'graddesc.xlsx').write_bytes(b'my own work')
+    r = run('sheets', str(out), '--epochs', '1', data_home=tmp_path)
+    assert r.returncode == 2 and r.stdout == '', r.stdout
+    assert f"{out/'graddesc.xlsx'} exists already" in r.stderr and '--overwrite' in r.stderr, r.stderr
+    assert (out/'graddesc.xlsx').read_bytes() == b'my own work' and not (out/'collab_filter.xlsx').exists()
+    r = run('sheets', str(out), '--epochs', '1', '--overwrite', data_home=tmp_path)
+    assert r.returncode == 0 and (out/'graddesc.xlsx').read_bytes() != b'my own work', r.stderr
+
+
+def test_a_models_folder_that_cannot_be_written_is_said_before_training(tmp_path, monkeypatch, capsys):
+    "probe3 #42/#44: a read-only models/ was found out only after training"
+    import collabnb.cli as cli, collabnb.sources as cd
+    cd._store(small_movielens(), tmp_path/'ml-100k', 'a small test set')
+    (tmp_path/'models').mkdir()
+    monkeypatch.setenv('COLLABNB_DATA', str(tmp_path))
+    real = os.access
+    monkeypatch.setattr(cli.os, 'access', lambda p, mode: False if Path(p) == tmp_path/'models' else real(p, mode))
+    for argv in (['train', '--epochs', '1'], ['predict', '--user', '3', '--movie', '1', '--model', 'dot']):
+        assert cli.main(argv) == 2
+        out, err = capsys.readouterr()
+        assert 'epoch' not in out and 'epoch' not in err, (out, err)   # nothing trained
+        assert f"cannot use {tmp_path/'models'}: Permission denied" in err and 'point COLLABNB_DATA at a folder of yours' in err, err
+
+
+def test_a_late_ctrl_c_after_the_work_is_done_is_ignored(tmp_path, monkeypatch, capsys):
+    "probe3 #50/#51: Ctrl-C while PyTorch's atexit ran printed a KeyboardInterrupt traceback after a complete run"
+    import signal
+    import collabnb.cli as cli, collabnb.sources as cd
+    cd._store(small_movielens(), tmp_path/'ml-100k', 'a small test set')
+    monkeypatch.setenv('COLLABNB_DATA', str(tmp_path))
+    old = signal.getsignal(signal.SIGINT)
+    try:
+        monkeypatch.setattr(sys, 'argv', ['collabnb', 'data'])
+        assert cli.main() == 0 and signal.getsignal(signal.SIGINT) == signal.SIG_IGN   # the script: done, Ctrl-C ignored
+        signal.signal(signal.SIGINT, old)
+        assert cli.main(['data']) == 0 and signal.getsignal(signal.SIGINT) == old   # a call from Python keeps it
+    finally: signal.signal(signal.SIGINT, old)
