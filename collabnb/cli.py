@@ -325,7 +325,7 @@ def bench_command(seeds:Whole(0, 2**32 - 1, many=True)=(0,), # split seeds to me
                          progress=sys.stdout.isatty())
     df = bench_table(evidence)
     print(f"valid RMSE over split seeds {list(seeds)} (mean and sd), training seconds per run, on {threads} thread(s)")
-    print(df.to_string(index=False, formatters={'rmse': '{:.4f}'.format, 'sd': lambda v: '—' if v != v else f'{v:.4f}', 'mse': '{:.4f}'.format,
+    print(df.to_string(index=False, na_rep='—', formatters={'rmse': '{:.4f}'.format, 'sd': '{:.4f}'.format, 'mse': '{:.4f}'.format,
                                                  'seconds': '{:.2f}'.format, 'speed-up': '{:.1f}x'.format}))
 
 # %% ../nbs/library/cli.ipynb #aa653362
