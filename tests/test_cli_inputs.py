@@ -93,3 +93,16 @@ def test_a_late_ctrl_c_after_the_work_is_done_is_ignored(tmp_path, monkeypatch, 
         signal.signal(signal.SIGINT, old)
         assert cli.main(['data']) == 0 and signal.getsignal(signal.SIGINT) == old   # a call from Python keeps it
     finally: signal.signal(signal.SIGINT, old)
+
+
+@pytest.mark.parametrize('ratings, line', [("userId,movieId,rating,timestamp\n1,1,1,4,0\n1,2,1,5,0\n", 2),   # a column too many everywhere
+                                           ("userId,movieId,rating,timestamp\n1,1,1,4,0\n1,2,5,0\n", 2)])   # in the first row only
+def test_a_ratings_file_with_a_column_too_many_is_refused_not_shifted(tmp_path, ratings, line):
+    "probe3 #84: pandas dropped a field and read every rating from the wrong column (mean 1.00 stars), with only a warning"
+    d = tmp_path/'set'
+    d.mkdir()
+    (d/'ratings.csv').write_text(ratings)
+    (d/'movies.csv').write_text("movieId,title,genres\n1,A,Drama\n2,B,Drama\n")
+    r = run('data', '--path', str(d), data_home=tmp_path/'home')
+    assert r.returncode == 2 and r.stdout == '', r.stdout
+    assert f"ratings.csv, line {line}: expected 4 fields (user, movie, rating, timestamp), found 5" in r.stderr, r.stderr
