@@ -116,6 +116,7 @@ def _problem(f:dict) -> str|None:
     shapes = dict(scores=(nu, nm), trained=(nu,), titles=(nm,), n_ratings=(nm,), mean=(nm,), seen_ptr=(nu + 1,))
     if bad := [k for k, s in shapes.items() if f[k].shape != s] + (['factors'] if f['factors'].shape[:1] != (nm,) else []):
         return f"its {', '.join(bad)} do not fit its {nu:,} users and {nm:,} movies"
+    if not (np.isfinite(f['scores']).all() and np.isfinite(f['factors']).all()): return "its scores are not all finite numbers"
     p, s = f['seen_ptr'], f['seen']
     if p[0] != 0 or (np.diff(p) < 0).any() or p[-1] != len(s) or (len(s) and not 0 <= s.min() <= s.max() < nm):
         return "its list of rated movies is broken"

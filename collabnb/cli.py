@@ -121,6 +121,8 @@ def load_trained(name:str='bias', # 'bias', 'dot', 'net', 'ials' or 'bpr'
     try: m.load_state_dict(saved['state'])
     except (RuntimeError, TypeError, AttributeError, KeyError):   # shapes, names, or values that are not tensors
         raise ValueError(f"{path} holds weights that do not fit the '{name}' recipe: {again}") from None
+    if not all(t.isfinite().all() for t in m.state_dict().values() if t.is_floating_point()):   # NaN answers otherwise
+        raise ValueError(f"{path} holds weights that are not finite numbers: {again}")
     return m.eval(), data, sha256_of(blob)
 
 # %% ../nbs/library/cli.ipynb #e3666dab

@@ -106,3 +106,31 @@ def test_a_ratings_file_with_a_column_too_many_is_refused_not_shifted(tmp_path, 
     r = run('data', '--path', str(d), data_home=tmp_path/'home')
     assert r.returncode == 2 and r.stdout == '', r.stdout
     assert f"ratings.csv, line {line}: expected 4 fields (user, movie, rating, timestamp), found 5" in r.stderr, r.stderr
+
+
+def test_a_model_with_weights_that_are_not_numbers_is_refused(tmp_path):
+    "probe3 #97: NaN weights gave 'nan stars' and 'user 1 has rated every movie' (false)"
+    import collabnb.sources as cd
+    cd._store(small_movielens(), tmp_path/'ml-100k', 'a small test set')
+    assert run('train', '--model', 'bias', '--epochs', '1', data_home=tmp_path).returncode == 0
+    models = tmp_path/'models'
+    import torch
+    saved = torch.load(models/'bias.pt', weights_only=True)
+    saved['state'] = {k: torch.full_like(v, float('nan')) if v.is_floating_point() else v for k, v in saved['state'].items()}
+    torch.save(saved, models/'bias.pt')
+    (models/'bias.npz').unlink()
+    for args in (('predict', '--user', '3', '--movie', '1'), ('recommend', '--user', '3', '--model', 'bias'), ('similar', '1')):
+        r = run(*args, data_home=tmp_path)
+        assert r.returncode == 2 and 'nan' not in r.stdout, (args, r.stdout)
+        assert f"{models/'bias.pt'} holds weights that are not finite numbers" in r.stderr and 'collabnb train --model bias' in r.stderr, r.stderr
+
+
+def test_collabnb_data_with_a_stray_space_or_naming_the_movielens_folder_is_said(tmp_path):
+    "probe3 #109 and #95: a pasted trailing space, or the ml-100k folder itself, silently made a second data folder"
+    import collabnb.sources as cd
+    cd._store(small_movielens(), tmp_path/'ml-100k', 'a small test set')
+    r = bare('predict', '--user', '3', '--movie', '1', COLLABNB_DATA=f'{tmp_path} ')
+    assert r.returncode == 2 and 'begins or ends with a space: remove it' in r.stderr, r.stderr
+    r = bare('predict', '--user', '3', '--movie', '1', COLLABNB_DATA=str(tmp_path/'ml-100k'))
+    assert r.returncode == 2 and f"set it to the folder that holds ml-100k, such as {tmp_path}" in r.stderr, r.stderr
+    assert not (tmp_path/'ml-100k'/'models').exists() and not (tmp_path/'ml-100k'/'ml-100k').exists()
