@@ -48,6 +48,7 @@ class Answers:
     unit: str              # 'stars': `scores` are predicted ratings; 'score': a ranking score, higher is better
     model_sha256: str      # `sha256_of` the model file these answers belong to
     data_sha256: str       # `data_sha256` of the data that model was trained on
+    model: str = ''        # the name it was saved under ('bias', 'ials', ...): answers copied to another name are not used
 
 # %% ../nbs/library/answers.ipynb #70f45c8e
 def _all_scores(model, nu:int, nm:int, batch:int):
@@ -69,6 +70,7 @@ def answers_of(model,              # a trained model of the course: `forward` ta
                data_sha256:str,    # `data_sha256` of the data it was trained on
                unit:str='stars',   # what the model outputs: 'stars' (a rating) or 'score' (a ranking score)
                batch:int=1 << 18,  # pairs per forward call
+               name:str='',        # the name the model is saved under (`collabnb train --model NAME`)
               ) -> Answers:
     "Every answer the query commands give, from `model` and its split `data`, in one batched pass over all pairs"
     nu, nm = data.n_users, data.n_movies
@@ -85,7 +87,7 @@ def answers_of(model,              # a trained model of the course: `forward` ta
     return Answers(scores.numpy().astype(np.float32), factors.astype(np.float32), data.user_ids.to_numpy(np.int64),
                    mids.to_numpy(np.int64), trained, np.asarray(titles, str), per_movie['size'].to_numpy(np.int64),
                    per_movie['mean'].to_numpy(np.float64), np.r_[0, np.cumsum(np.bincount(u, minlength=nu))],
-                   m[np.lexsort((m, u))].astype(np.int32), unit, model_sha256, data_sha256)
+                   m[np.lexsort((m, u))].astype(np.int32), unit, model_sha256, data_sha256, name)
 
 # %% ../nbs/library/answers.ipynb #b0bd0410
 _LAYOUT = 1   # the layout of an answers file: a file of another layout is not read as answers
@@ -99,8 +101,8 @@ def to_bytes(self:Answers) -> bytes:
 
 # %% ../nbs/library/answers.ipynb #416f833e
 _KINDS = dict(scores='f', factors='f', user_ids='iu', movie_ids='iu', trained='b', titles='U', n_ratings='iu', mean='f',
-              seen_ptr='iu', seen='iu', unit='U', model_sha256='U', data_sha256='U')   # NumPy's dtype kinds
-_ONE_STRING = ('unit', 'model_sha256', 'data_sha256')   # 0-d arrays; the others have one axis or more
+              seen_ptr='iu', seen='iu', unit='U', model_sha256='U', data_sha256='U', model='U')   # NumPy's dtype kinds
+_ONE_STRING = ('unit', 'model_sha256', 'data_sha256', 'model')   # 0-d arrays; the others have one axis or more
 
 def _problem(f:dict) -> str|None:
     "What is wrong with the arrays `f` of an answers file, or None"
@@ -114,6 +116,7 @@ def _problem(f:dict) -> str|None:
     shapes = dict(scores=(nu, nm), trained=(nu,), titles=(nm,), n_ratings=(nm,), mean=(nm,), seen_ptr=(nu + 1,))
     if bad := [k for k, s in shapes.items() if f[k].shape != s] + (['factors'] if f['factors'].shape[:1] != (nm,) else []):
         return f"its {', '.join(bad)} do not fit its {nu:,} users and {nm:,} movies"
+    if not (np.isfinite(f['scores']).all() and np.isfinite(f['factors']).all()): return "its scores are not all finite numbers"
     p, s = f['seen_ptr'], f['seen']
     if p[0] != 0 or (np.diff(p) < 0).any() or p[-1] != len(s) or (len(s) and not 0 <= s.min() <= s.max() < nm):
         return "its list of rated movies is broken"
@@ -127,7 +130,7 @@ def load(cls:Answers, path:str|Path) -> Answers:
     except FileNotFoundError: raise
     except Exception as e: raise ValueError(f"{path} cannot be read as answers ({type(e).__name__}: {e})") from None
     if why := _problem(f): raise ValueError(f"{path} does not hold answers collabnb saved: {why}")
-    return cls(**{x.name: str(f[x.name]) if x.name in ('unit', 'model_sha256', 'data_sha256') else f[x.name]
+    return cls(**{x.name: str(f[x.name]) if x.name in _ONE_STRING else f[x.name]
                   for x in dataclasses.fields(cls)})
 
 # %% ../nbs/library/answers.ipynb #e2cd3635

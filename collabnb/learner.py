@@ -249,12 +249,17 @@ def fit(model:nn.Module,     # takes `(bs, 2)` long indices, returns `(bs,)` pre
         device:str='cpu',    # where to train: 'cpu', or 'cuda' where a GPU exists
         rowwise:bool|None=None, # Adam on only the rows a batch looks up (`RowAdamW`): a step costs O(bs), not O(tables); None: `auto_rowwise` decides
         loss_func:Callable=squared_error, # `loss_func(model, xb, yb)` -> the batch's loss (lesson 13 trains on cross-entropy)
+        **own,               # settings of a model that trains itself (iALS's `alpha`, `reg`)
        ) -> History:
-    "Train `model` on `data` (MSE loss unless `loss_func` says otherwise) with shuffled index-tensor batches; validate on the whole validation set each epoch"
+    "Train `model` on `data` (MSE loss unless `loss_func` says otherwise) with shuffled index-tensor batches; validate on the whole validation set each epoch. A model with its own `fit_on` (iALS, BPR) is handed to it and returns its record: for a ranking model, nDCG@10, never an RMSE"
     _check_args(epochs, lr, bs, wd)
     if wd_mode not in WD_MODES: raise ValueError(f"wd_mode must be one of {WD_MODES}, got {wd_mode!r}")
     _check_data(data)
     check_fits(model, data)
+    if hasattr(model, 'fit_on') and loss_func is squared_error:   # a model that trains itself (collabnb.ranking's iALS, BPR)
+        given = {k: v for k, v in locals().items() if k in _GRADIENT and v != _GRADIENT[k]}   # what the caller changed
+        return model.fit_on(data, epochs=epochs, seed=seed, threads=threads, progress=progress, **given, **own)
+    if own: raise TypeError(f"fit() got arguments it does not take: {', '.join(own)}")
     if len(data.y_valid) == 0: warnings.warn("the split has no validation ratings: nothing to validate on, valid_mse is NaN")
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -293,6 +298,9 @@ def fit(model:nn.Module,     # takes `(bs, 2)` long indices, returns `(bs,)` pre
                 mb.write([str(epoch), *(f'{rows[-1][k]:.4f}' for k in (train_col, 'valid_mse', 'valid_rmse')),
                           f'{seconds:.2f}'], table=True)
     return History(pd.DataFrame(rows), batch_loss)
+
+_GRADIENT = {k: p.default for k, p in __import__('inspect').signature(fit).parameters.items()
+             if k in ('lr', 'bs', 'opt', 'schedule', 'wd', 'wd_mode', 'device', 'rowwise')}   # handed on only when changed
 
 # %% ../nbs/library/learner.ipynb #3adb0fc4
 @patch

@@ -4,12 +4,13 @@
 
 # %% ../nbs/library/ranking.ipynb #08fb9d99
 from __future__ import annotations
-import math, time
+import contextlib, math, time
 from dataclasses import dataclass
 from typing import Callable
 import numpy as np, pandas as pd
 import torch
 from torch import nn, Tensor
+from fastcore.basics import patch
 from .data import CollabData
 from .models import Embedding
 
@@ -17,8 +18,8 @@ from .models import Embedding
 __all__ = ['RANKERS', 'RATING_MODELS', 'IMPLICIT', 'RANK_SPACES', 'RANK_START', 'DAMPINGS', 'Protocol', 'protocol',
            'score_matrix', 'top_k', 'per_user', 'catalogue', 'evaluate', 'ScoreModel', 'Popular', 'RandomScores',
            'DampedMean', 'BPR', 'bpr_loss', 'IALS', 'als_step', 'als_step_cg', 'fit_ials', 'ranking_recipe',
-           'train_ranker', 'FactorScores', 'implicit_model', 'make_ranker', 'rank_search', 'best_of', 'rank_benchmark',
-           'rank_evidence']
+           'train_ranker', 'RankHistory', 'FactorScores', 'implicit_model', 'make_ranker', 'rank_search', 'best_of',
+           'rank_benchmark', 'rank_evidence']
 
 # %% ../nbs/library/ranking.ipynb #ca7d66df
 @dataclass(repr=False)
@@ -291,6 +292,58 @@ def train_ranker(model:nn.Module, data:CollabData, seed:int=0, **kw) -> float:
     from collabnb.learner import fit
     fit(model, data, seed=seed, progress=False, **(kw | dict(loss_func=bpr_loss(data, seed))))
     return time.process_time() - t0
+
+# %% ../nbs/library/ranking.ipynb #3b8eded5
+@dataclass(repr=False)
+class RankHistory:
+    "What `fit` returns for a ranking model: its training record and its lists' nDCG@10 on the validation split; no RMSE"
+    table: pd.DataFrame   # BPR: one row per epoch (its BPR loss); iALS: one row for the run; seconds in each
+    ndcg: float           # nDCG@10 on the split's held-out ratings (`evaluate`); NaN when nothing is held out
+    @property
+    def seconds(self) -> float:
+        "Seconds of training"
+        return float(self.table.seconds.sum())
+    @property
+    def rmse(self):
+        "Refused: a ranking score is not a rating, so there is no RMSE to report"
+        raise AttributeError("a ranking model's scores are not stars, so its fit has no RMSE: `ndcg` judges its lists")
+    def __repr__(self):
+        return f"RankHistory: {len(self.table)} rows, valid nDCG@10 {self.ndcg:.4f} (a ranking: no RMSE), {self.seconds:.2f} s"
+
+def _judged(model:nn.Module, data:CollabData, table:pd.DataFrame) -> RankHistory:
+    "`table` and `model`'s nDCG@10 on `data`'s held-out ratings"
+    return RankHistory(table, float(evaluate(model, data)['ndcg']) if len(data.y_valid) else math.nan)
+
+def _one_thread(threads:int|None):
+    "NumPy's BLAS (iALS's solves) on `threads` threads, where threadpoolctl is installed"
+    try: from threadpoolctl import threadpool_limits
+    except ImportError: return contextlib.nullcontext()
+    return threadpool_limits(threads) if threads else contextlib.nullcontext()
+
+# %% ../nbs/library/ranking.ipynb #a4c8b7f9
+@patch
+def fit_on(self:IALS, data:CollabData,
+           epochs:int=15,          # alternations (movies, then users): `fit_ials`'s `iters`
+           seed:int=42,            # seeds the starting factors
+           threads:int|None=1, progress:bool=True,   # `fit`'s; iALS runs in seconds and shows no bar
+           alpha:float=10., reg:float=1., cg_steps:int|None=3,   # `fit_ials`'s
+           **other) -> RankHistory:
+    "How `fit` trains iALS: `fit_ials` for `epochs` alternations; `fit`'s gradient settings (`lr`, `bs`, `wd`...) are refused"
+    if other: raise TypeError(f"iALS trains by alternating least squares: {', '.join(other)} do not apply "
+                              f"(its settings are epochs, alpha, reg and cg_steps)")
+    from collabnb.learner import torch_threads
+    t0 = time.perf_counter()
+    with torch_threads(threads), _one_thread(threads):
+        fit_ials(self, data, alpha=alpha, reg=reg, iters=epochs, seed=seed, cg_steps=cg_steps)
+    return _judged(self, data, pd.DataFrame([dict(epochs=epochs, seconds=time.perf_counter() - t0)]))
+
+@patch
+def fit_on(self:BPR, data:CollabData, epochs:int=8, seed:int=42, threads:int|None=1, progress:bool=True,
+           **kw) -> RankHistory:
+    "How `fit` trains BPR: `fit`'s loop on `bpr_loss` (negatives seeded by `seed`), judged by nDCG@10 instead of a validation MSE"
+    from collabnb.learner import fit
+    h = fit(self, data, epochs=epochs, seed=seed, threads=threads, progress=False, loss_func=bpr_loss(data, seed), **kw)
+    return _judged(self, data, h.table[['epoch', 'train_loss', 'seconds']])
 
 # %% ../nbs/library/ranking.ipynb #2067464d
 class FactorScores(ScoreModel):

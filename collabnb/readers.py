@@ -4,7 +4,7 @@
 
 # %% ../nbs/library/readers.ipynb #1424f643
 from __future__ import annotations
-import codecs, functools, hashlib, io, operator, re, zipfile
+import codecs, functools, hashlib, io, operator, os, re, warnings, zipfile
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -39,7 +39,16 @@ class MovieLens:
     def __repr__(self):
         r = self.ratings
         return (f"{'MovieLens 100k' if self.is_100k else 'MovieLens'}: {len(r):,} ratings by {r.user.nunique():,} users "
-                f"of {r.movie.nunique():,} movies" + (f"\nsource: {self.source}" if self.source else ""))
+                f"of {r.movie.nunique():,} movies" + (f"\nsource: {_short(self.source)}" if self.source else ""))
+
+def _short(source:str) -> str:
+    "`source` for people: a folder inside the data folder named as `the data folder's NAME`, not by its machine-specific path"
+    from collabnb.sources import data_dir
+    try: home = str(data_dir())
+    except (ValueError, OSError): return source
+    if source.startswith(home + os.sep):
+        return "the data folder's " + source[len(home) + 1:]
+    return source
 
 # %% ../nbs/library/readers.ipynb #22e7512d
 def _numbers(s:pd.Series,        # raw values: strings from a file, or a DataFrame's column
@@ -302,8 +311,17 @@ def _csv(b:bytes, where, sep:str, names:list, header:bool, **kw) -> pd.DataFrame
     expect = ','.join(kw.pop('expect', []))
     if header and (got := b.split(b'\n', 1)[0].decode('latin-1').strip()) != expect:
         raise DataError(where, 1, f"the header line is {got!r}; expected {expect!r}")
-    try: return pd.read_csv(io.BytesIO(b), sep=sep, header=0 if header else None, names=names, index_col=False,
-                            skip_blank_lines=False, encoding='latin-1', **kw)
+    try:
+        with warnings.catch_warnings():   # more fields than names in the first row: pandas drops some and warns
+            warnings.simplefilter('error', pd.errors.ParserWarning)
+            return pd.read_csv(io.BytesIO(b), sep=sep, header=0 if header else None, names=names, index_col=False,
+                               skip_blank_lines=False, encoding='latin-1', **kw)
+    except pd.errors.ParserWarning:   # a silent misreading otherwise: every column shifted (probe3 #84)
+        lines = b.split(b'\n')
+        n = next((k for k, l in enumerate(lines[1 if header else 0:], 2 if header else 1)
+                  if len(l.split(sep.encode())) > len(names)), 0)
+        raise DataError(where, n, f"expected {len(names)} fields ({', '.join(names)}), found "
+                                  f"{len(lines[n - 1].split(sep.encode())) if n else 'more'}") from None
     except pd.errors.ParserError as e:
         if m := re.search(r'Expected (\d+) fields in line (\d+), saw (\d+)', str(e)):
             raise DataError(where, int(m[2]), f"expected {m[1]} fields ({', '.join(names)}), found {m[3]}") from None

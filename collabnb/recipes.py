@@ -14,12 +14,14 @@ from .models import (DotProduct, DotProductBias, EmbeddingNet, SigmoidRange, Sca
 from .evidence import REPORT_SEEDS, TUNING_SEED, Evidence, over_seeds, trainer, stored
 from .adapters import book_recipe
 from .learner import WD_MODES, fit
+from .ranking import RANKERS, ranking_recipe
 from .search import search, best_params
 
 # %% auto #0
-__all__ = ['HEADS', 'ARCHS', 'WD_SCALE', 'SPACES', 'START', 'MODELS', 'SEARCHED', 'build', 'space_of', 'start_of', 'settings_of',
-           'from_settings', 'settings_run', 'search_recipe', 'searched', 'best_settings', 'reported', 'search_table',
-           'fit_settings', 'recipe', 'recipe_settings', 'recipe_run', 'book_run', 'benchmark', 'bench_table']
+__all__ = ['HEADS', 'ARCHS', 'WD_SCALE', 'SPACES', 'START', 'MODELS', 'SEARCHED', 'RANKING_MODELS', 'build', 'space_of',
+           'start_of', 'settings_of', 'from_settings', 'settings_run', 'search_recipe', 'searched', 'best_settings',
+           'reported', 'search_table', 'fit_settings', 'recipe', 'recipe_settings', 'recipe_run', 'book_run',
+           'benchmark', 'bench_table']
 
 # %% ../nbs/library/recipes.ipynb #47d92588
 HEADS = {'sigmoid (0, 5.5)': lambda d: SigmoidRange(0, 5.5), 'none': lambda d: nn.Identity(),
@@ -177,19 +179,33 @@ _SETTINGS = {  # the best trial of each search (nbs/results/search/NAME.json)
     'dot': dict(arch='dot', n_factors=74, epochs=10, lr=0.00337, bs=512, wd=3.97e-05, wd_mode='tables'),
     'net': dict(arch='net', nh=100, p1=0.174, p2=0.0968, epochs=11, lr=0.0129, bs=1024, wd=0.000507, wd_mode='tables')}
 
-def _check(name:str):
-    if name not in MODELS: raise ValueError(f"unknown model {name!r}: choose one of {', '.join(MODELS)}")
+RANKING_MODELS = ('ials', 'bpr')   # lesson 13b's ranking recipes: a score to rank by, not stars, so never in an RMSE table
+
+def _check(name:str, ranking:bool=False):
+    "`ValueError` unless `name` is a rating recipe (or, if `ranking`, a ranking recipe too)"
+    if name in RANKING_MODELS and not ranking:
+        raise ValueError(f"{name!r} ranks movies, it does not predict ratings: it has no RMSE "
+                         f"(collabnb.ranking.evaluate judges it); the rating recipes are {', '.join(MODELS)}")
+    if name not in MODELS + (RANKING_MODELS if ranking else ()):
+        raise ValueError(f"unknown model {name!r}: choose one of {', '.join(MODELS + RANKING_MODELS)}")
+
+def _ranking_kw(name:str) -> dict:
+    "`fit`'s arguments for ranking recipe `name`: iALS's alternations are its `epochs`; BPR's loss is its own"
+    kw = {k: v for k, v in RANKERS[name].items() if k != 'n_factors'}
+    if 'iters' in kw: kw['epochs'] = kw.pop('iters')
+    return kw
 
 def fit_settings(name:str) -> dict:
-    "The `fit` arguments of recipe `name`, chosen by its search"
-    _check(name)
-    return _split(_SETTINGS[name])[1]
+    "The `fit` arguments of recipe `name` (a rating or a ranking recipe), chosen by its search"
+    _check(name, ranking=True)
+    return _ranking_kw(name) if name in RANKING_MODELS else _split(_SETTINGS[name])[1]
 
-def recipe(name:str,          # 'bias' (DotProductBias), 'dot' (DotProduct) or 'net' (EmbeddingNet)
+def recipe(name:str,          # 'bias' (DotProductBias), 'dot' (DotProduct), 'net' (EmbeddingNet); 'ials' or 'bpr' (rankers)
            data:CollabData,   # the split the model is sized for
           ) -> tuple:         # (a fresh model, the `fit` arguments for it)
-    "A fresh model of recipe `name` sized for `data`, and the `fit` arguments its search chose"
-    _check(name)
+    "A fresh model of recipe `name` sized for `data`, and the `fit` arguments its search chose; `fit` trains a ranker its own way"
+    _check(name, ranking=True)
+    if name in RANKING_MODELS: return ranking_recipe(name, data)[0], _ranking_kw(name)
     return from_settings(_SETTINGS[name], data)
 
 # %% ../nbs/library/recipes.ipynb #80c9be57
@@ -239,7 +255,7 @@ def benchmark(ml:MovieLens|None=None,    # the data; default `load_movielens()`
     "Our recipes, and fastai's book recipe, on the same split seeds: valid RMSE and training seconds of each run"
     ml = load_movielens() if ml is None else ml
     runs = {} if fastai_epochs is None else {
-        f'fastai collab_learner, book recipe ({fastai_epochs} epochs, bs 64)': book_run(ml, fastai_epochs, threads)}
+        f"fastai collab_learner, book recipe ({fastai_epochs} epoch{'s' * (fastai_epochs != 1)}, bs 64)": book_run(ml, fastai_epochs, threads)}
     runs |= {f"collabnb {name}: {recipe_settings(name)['model']} + fit": recipe_run(ml, name, threads=threads)
              for name in models}
     return {desc: over_seeds(run, seeds, desc, progress) for desc, run in runs.items()}

@@ -16,8 +16,18 @@ __all__ = ['ML_FILES', 'MANIFEST', 'GROUPLENS_URL', 'GROUPLENS_MD5', 'RECBOLE_WH
 # %% ../nbs/library/sources.ipynb #d460c2d7
 def data_dir() -> Path:
     "The data folder: `$COLLABNB_DATA`, else `data/` of the checkout the package runs from, else `~/.collabnb/data`"
-    if (env := os.environ.get('COLLABNB_DATA', '')).strip():
+    env = os.environ.get('COLLABNB_DATA')
+    if env is not None and not env.strip():   # set, but to nothing: a mistake, not a wish for the default
+        raise ValueError(f"COLLABNB_DATA is set but empty ({env!r}): unset it (`unset COLLABNB_DATA`) to use the default "
+                         f"data folder, or set it to a folder")
+    if env and env != env.strip():   # a pasted `export` line: the space is invisible, the folder another one
+        raise ValueError(f"COLLABNB_DATA {env!r} begins or ends with a space: remove it (if a folder's name really has "
+                         f"one, rename the folder)")
+    if env:
         d, fix = Path(env).expanduser(), f"COLLABNB_DATA is {env!r}: set it to a folder (it is made when needed)"
+        if (d/'u.data').is_file():   # the MovieLens folder itself, not the data folder that holds it
+            raise ValueError(f"COLLABNB_DATA names a MovieLens folder ({d}); set it to the folder that holds "
+                             f"ml-100k, such as {d.parent}")
     else:
         checkout = Path(collabnb.__file__).resolve().parent.parent
         if (checkout/'settings.ini').is_file() and (checkout/'data').is_dir(): return checkout/'data'

@@ -166,3 +166,11 @@ def test_sheets_writes_both_workbooks(home, tmp_path):
     r = run('sheets', str(tmp_path/'out'), data_home=home)
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in (tmp_path/'out').iterdir()) == ['collab_filter.xlsx', 'graddesc.xlsx']
+
+
+def test_bench_on_one_seed_shows_no_sd_and_counts_epochs_right(home):
+    r = run('bench', '--seeds', '0', '--fastai_epochs', '1', data_home=home)
+    assert r.returncode == 0, r.stderr
+    rows = r.stdout.splitlines()[2:]
+    assert '(1 epoch, bs 64)' in rows[0] and 'epochs' not in rows[0], rows[0]
+    assert all(' — ' in row and 'NaN' not in row for row in rows), rows   # one seed has no spread

@@ -128,7 +128,7 @@ def test_a_model_of_data_that_lost_users_is_refused(home):
     files = small_movielens()
     rows = [l for l in files['u.data'].decode().splitlines(keepends=True) if int(l.split('\t')[0]) <= 35]
     store(home, {**files, 'u.data': ''.join(rows).encode()})
-    for args in (('recommend', '--user', '3'), ('predict', '--user', '3', '--movie', '1'), ('similar', '1')):
+    for args in (('recommend', '--user', '3', '--model', 'bias'), ('predict', '--user', '3', '--movie', '1'), ('similar', '1')):
         r = cli(home, *args)
         assert r.returncode == 2 and 'was trained on other data' in r.stderr, (args, r.stdout, r.stderr)
 
@@ -250,7 +250,7 @@ def test_a_malformed_manifest_is_named_with_the_fix(home, offline, monkeypatch, 
 def test_a_damaged_model_file_is_named_with_the_fix(home, content):
     models = home/'models'
     (models/'bias.pt').write_bytes(content)
-    for args in (('predict', '--user', '3', '--movie', '1'), ('recommend', '--user', '3'), ('similar', '1')):
+    for args in (('predict', '--user', '3', '--movie', '1'), ('recommend', '--user', '3', '--model', 'bias'), ('similar', '1')):
         r = cli(home, *args)
         assert r.returncode == 2, (args, r.stdout, r.stderr)
         assert str(models/'bias.pt') in r.stderr and 'collabnb train --model bias' in r.stderr, r.stderr
@@ -260,7 +260,7 @@ def test_a_damaged_model_file_is_named_with_the_fix(home, content):
                                     'user_ids:str', 'seen:float', 'trained:int', 'unit:list', 'movie_ids:reversed'])
 def test_damaged_answers_are_recomputed(home, damage):
     models = home/'models'
-    queries = [('similar', 'star wars', '-n', '3', '--min_ratings', '1'), ('recommend', '--user', '3', '-n', '4'),
+    queries = [('similar', 'star wars', '-n', '3', '--min_ratings', '1'), ('recommend', '--user', '3', '-n', '4', '--model', 'bias'),
                ('predict', '--user', '3', '--movie', 'Return of the Jedi')]
     good = [cli(home, *q) for q in queries]
     arrays = dict(np.load(models/'bias.npz'))
@@ -348,7 +348,7 @@ def test_similar_says_which_movie_and_when_nothing_is_left(home):
 def test_an_unknown_model_is_said_first(empty):
     for args in (('recommend', '--user', '3'), ('similar', '1'), ('predict', '--user', '3', '--movie', '1'), ('train',)):
         r = cli(empty, *args, '--model', 'svd')
-        assert r.returncode == 2 and r.stderr.splitlines()[0].endswith("unknown model 'svd': choose one of bias, dot, net"), r.stderr
+        assert r.returncode == 2 and r.stderr.splitlines()[0].endswith("unknown model 'svd': choose one of bias, dot, net, ials, bpr"), r.stderr
         assert 'training' not in r.stderr and not (empty/'models').exists()
 
 

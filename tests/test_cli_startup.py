@@ -37,7 +37,7 @@ def test_train_imports_neither_fastai_nor_pyplot_nor_dynamo(train):
 
 
 def test_a_question_answered_from_the_saved_answers_imports_no_torch_and_no_pandas(home, train):
-    for q in (['predict', '--user', '3', '--movie', 'Star Wars'], ['recommend', '--user', '3'], ['similar', '1', '--min_ratings', '1']):
+    for q in (['predict', '--user', '3', '--movie', 'Star Wars'], ['recommend', '--user', '3', '--model', 'bias'], ['similar', '1', '--min_ratings', '1']):
         assert imported_after(home, q) == [], q
 
 
