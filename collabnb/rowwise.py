@@ -100,6 +100,7 @@ class _Rows:
     last: Tensor   # (n,) the step each row was last updated
     st: Tensor     # (n, 3k + 1) the rows of the group's `state`, as gathered: written back by `step`
     wmv: Tensor    # (3, n, k) the rows' weights as stored (weight / scale), Adam's first and second moments
+    wb: Tensor     # (bs, k) the weights of each lookup, as stored: the lookups' leaves are its columns
     out: dict = field(default_factory=dict)   # table -> the `(bs, width)` leaf its lookup returned
     @property
     def w(self) -> Tensor: return self.wmv[0]
@@ -149,7 +150,7 @@ def _gather(self:RowAdamW, g:_Group, idx:Tensor) -> _Rows:
     w.addcdiv_(m * owed.index_select(1, g.table_of), v.sqrt().add_(self.defaults['eps']), value=-1)
     m.mul_(decay[:, :1])
     v.mul_(decay[:, 1:])
-    return _Rows(g, uniq, inv, last, st, wmv)
+    return _Rows(g, uniq, inv, last, st, wmv, w.index_select(0, inv))
 
 @patch
 def _lookup(self:RowAdamW, e:Embedding, idx:Tensor) -> Tensor:
@@ -166,7 +167,7 @@ def _lookup(self:RowAdamW, e:Embedding, idx:Tensor) -> Tensor:
                 self.looked[key] = self._gather(g, idx)
             rows = self.looked.get(key)
             if not isinstance(rows, _Rows) or rows.group is not g or e in rows.out: raise RuntimeError(_ONCE)
-            out = rows.w[:, rows.group.cols[rows.group.tables.index(e)]].index_select(0, rows.inv)   # (bs, width)
+            out = rows.wb[:, rows.group.cols[rows.group.tables.index(e)]]   # (bs, width), a leaf of its own
             rows.out[e] = out
         if self.scale[e] != 1.: out *= self.scale[e]
     return out.requires_grad_()
