@@ -267,7 +267,7 @@ def sync(self:RowAdamW):
         if not g.fresh: g.load()
         w, m, v = (g.state[:, j * g.k:(j + 1) * g.k] for j in range(3))
         owed, decay = self.ledger.owed(self.t, g.state[:, -1].long())
-        w.addcdiv_(m * owed.index_select(1, g.table_of), v.sqrt().add_(self.defaults['eps']), value=-1)
+        w.addcmul_(m / v.sqrt().add_(self.defaults['eps']), owed.index_select(1, g.table_of), value=-1)
         m.mul_(decay[:, :1])
         v.mul_(decay[:, 1:])
         g.state[:, -1] = float(self.t)
