@@ -81,14 +81,16 @@ class _Group:
         for e, c in zip(self.tables, self.cols): self.state[:, c] = e.weight.detach()
         self.fresh = True
 
+def _numpy(t:Tensor) -> bool: return t.device.type == 'cpu' and t.dtype in (torch.float32, torch.float64)
+
 def _take(t:Tensor, idx:Tensor) -> Tensor:
     "`t.index_select(0, idx)`; on the CPU through numpy, whose row copies are faster (the results are the same)"
-    if t.device.type != 'cpu': return t.index_select(0, idx)
+    if not _numpy(t): return t.index_select(0, idx)
     return torch.from_numpy(np.take(t.numpy(), idx.numpy(), axis=0))
 
 def _put(t:Tensor, idx:Tensor, rows:Tensor):
     "`t.index_copy_(0, idx, rows)` for distinct `idx`; on the CPU through numpy, as `_take`"
-    if t.device.type != 'cpu': t.index_copy_(0, idx, rows)
+    if not _numpy(t): t.index_copy_(0, idx, rows)
     else: t.numpy()[idx.numpy()] = rows.numpy()
 
 @dataclass
