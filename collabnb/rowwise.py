@@ -158,20 +158,20 @@ def _gather(self:RowAdamW, g:_Group, idx:Tensor) -> _Rows:
 def _lookup(self:RowAdamW, e:Embedding, idx:Tensor) -> Tensor:
     "What `e(idx)` returns inside `lookups()`: the rows, caught up, as a leaf tensor `(bs, width)` that `step` reads"
     key = (idx.data_ptr(), idx.shape, idx.stride())   # a user's factors and bias are looked up by one index tensor
-    with torch.no_grad():
-        if e not in self.group:                      # never looked up: no Adam state yet, nothing to catch up
-            out, outs = F.embedding(idx, e.weight.detach()), self.looked.setdefault(key, (idx, {}))[1]
-            if e in outs: raise RuntimeError(_ONCE)
-            outs[e] = out
-        else:
-            g = self.group[e]
-            if key not in self.looked and not any(isinstance(r, _Rows) and r.group is g for r in self.looked.values()):
-                self.looked[key] = self._gather(g, idx)
-            rows = self.looked.get(key)
-            if not isinstance(rows, _Rows) or rows.group is not g or e in rows.out: raise RuntimeError(_ONCE)
-            out = rows.wb[:, rows.group.cols[rows.group.tables.index(e)]]   # (bs, width), a leaf of its own
-            rows.out[e] = out
-        if self.scale[e] != 1.: out *= self.scale[e]
+    # no `no_grad` needed: the tables, the group's state and the ledger do not require gradients
+    if e not in self.group:                      # never looked up: no Adam state yet, nothing to catch up
+        out, outs = F.embedding(idx, e.weight.detach()), self.looked.setdefault(key, (idx, {}))[1]
+        if e in outs: raise RuntimeError(_ONCE)
+        outs[e] = out
+    else:
+        g = self.group[e]
+        if key not in self.looked and not any(isinstance(r, _Rows) and r.group is g for r in self.looked.values()):
+            self.looked[key] = self._gather(g, idx)
+        rows = self.looked.get(key)
+        if not isinstance(rows, _Rows) or rows.group is not g or e in rows.out: raise RuntimeError(_ONCE)
+        out = rows.wb[:, rows.group.cols[rows.group.tables.index(e)]]   # (bs, width), a leaf of its own
+        rows.out[e] = out
+    if self.scale[e] != 1.: out *= self.scale[e]
     return out.requires_grad_()
 
 @patch
@@ -180,10 +180,10 @@ def lookups(self:RowAdamW):
     "Inside the block the model's `Embedding`s return the rows a batch looks up as leaf tensors, for `step`"
     def lookup(e): return lambda idx: self._lookup(e, idx)
     self.looked = {}
-    for e in self.tables: e.forward = lookup(e)
+    for e in self.tables: object.__setattr__(e, 'forward', lookup(e))   # skips nn.Module's slower __setattr__
     try: yield
     finally:
-        for e in self.tables: del e.forward
+        for e in self.tables: object.__delattr__(e, 'forward')
 
 # %% ../nbs/library/rowwise.ipynb #abdf6562
 @patch
