@@ -201,11 +201,11 @@ def as_evidence(frame:pd.DataFrame, # one row per seed (from `trials`)
 def plot_levels(frame:pd.DataFrame, # one row per seed
                 names:dict,         # column -> label, drawn top to bottom
                 ax=None, xlabel:str='RMSE on the evaluation ratings'):
-    "Mean over the seeds of each column as a horizontal bar, ± one standard deviation, each seed a dot"
+    "Mean over the seeds of each column as a diamond, ± one standard deviation, each seed a dot (no bars: the axis does not start at 0)"
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(6.5, 0.5 * len(names) + 1))
     cols = list(names)[::-1]
-    ax.barh(range(len(cols)), frame[cols].mean(), xerr=frame[cols].std(), color='C0', alpha=0.35, capsize=3)
+    ax.errorbar(frame[cols].mean(), range(len(cols)), xerr=frame[cols].std(), fmt='D', color='C0', ms=7, capsize=4, zorder=1)
     for i, c in enumerate(cols): ax.plot(frame[c], np.full(len(frame), i), 'k.', ms=4)
     lo, hi = frame[cols].min().min(), frame[cols].max().max()
     ax.set(yticks=range(len(cols)), yticklabels=[names[c] for c in cols], xlabel=xlabel,

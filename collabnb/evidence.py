@@ -143,14 +143,23 @@ def compare(a:Callable|Evidence,        # a recipe `run(seed)`, or its `Evidence
 
 # %% ../nbs/library/evidence.ipynb #e3ee7514
 @patch
-def plot(self:Comparison, ax=None):
+def plot(self:Comparison, ax=None,
+         ylabel:str='valid RMSE'):  # what the values are
     "One line per seed from `a`'s value to `b`'s: parallel slopes are a real difference"
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(3.5, 3.5))
-    for s, va, vb in zip(self.a.seeds, self.a.values, self.b.values):
+    for va, vb in zip(self.a.values, self.b.values):
         ax.plot([0, 1], [va, vb], 'o-', color='C0' if vb > va else 'C3', alpha=0.7)
-        ax.annotate(f'seed {s}', (1, vb), xytext=(5, 0), textcoords='offset points', va='center', fontsize=8)
-    ax.set(xticks=[0, 1], xticklabels=[self.a.name, self.b.name], xlim=(-0.3, 1.5), ylabel='valid RMSE',
+    lo, hi = ax.get_ylim()                                  # shared axes: set their limits before, labels are spaced for them
+    gap = 0.055 * (hi - lo)                                 # labels at least this far apart, so close seeds stay legible
+    order = np.argsort(self.b.values)
+    ys = np.asarray(self.b.values, float)[order]
+    for i in range(1, len(ys)): ys[i] = max(ys[i], ys[i - 1] + gap)
+    for s, vb, y in zip(np.asarray(self.a.seeds)[order], np.asarray(self.b.values)[order], ys):
+        ax.annotate(f'seed {s}', (1, vb), xytext=(1.12, y), textcoords='data', va='center', fontsize=8,
+                    arrowprops=dict(arrowstyle='-', color='0.6', lw=0.5) if abs(y - vb) > gap / 4 else None)
+    if ax.get_autoscaley_on(): ax.set_ylim(min(lo, ys.min() - gap), max(hi, ys.max() + gap))   # room for the labels
+    ax.set(xticks=[0, 1], xticklabels=[self.a.name, self.b.name], xlim=(-0.3, 1.6), ylabel=ylabel,
            title=f"{self.winner + ' is better' if self.winner else 'within the noise'} over {len(self.diff)} seeds")
     return ax
 

@@ -41,7 +41,9 @@ def bias_table(model:nn.Module,   # a model with bias tables (collabnb or fastai
 
 # %% ../nbs/08_interpretation.ipynb #35603b1e
 class PCAResult(NamedTuple):
-    "Principal components of some rows: where each lies, the directions, and the share of the variance each explains"
+    """Principal components of some rows, in three fields: `coords` (n, k), each row's position along the first `k` \
+components; `components` (k, d), the unit directions, largest variance first; `explained` (k,), the share of the \
+total variance along each direction (sklearn's `explained_variance_ratio_`)"""
     coords: Tensor      # (n, k): each row's position along the first `k` components
     components: Tensor  # (k, d): unit directions, largest variance first
     explained: Tensor   # (k,): share of the total variance along each direction (sklearn's `explained_variance_ratio_`)

@@ -99,6 +99,8 @@ def plot_search(trials:pd.DataFrame,  # from `search`
         warnings.simplefilter('ignore', ExperimentalWarning)
         history = ovm.plot_optimization_history(study)
         importances = ovm.plot_param_importances(study, evaluator=FanovaImportanceEvaluator(seed=0))
+        interactive = matplotlib.is_interactive()   # pyplot may switch it on while drawing the first figure
+    matplotlib.interactive(interactive)              # keep it: restoring it would stop later figures from showing
     for ax, what in ((history, 'the best value so far'), (importances, 'which settings mattered')):
         ax.set_title('', loc='left')
         ax.set_title(f'{title}: {what}' if title else what)

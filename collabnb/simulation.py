@@ -82,7 +82,7 @@ class Habits:
             if not 0 <= getattr(self, k) <= 1: raise ValueError(f"Habits.{k} is a chance, between 0 and 1; got {getattr(self, k)}")
     @classmethod
     def fixed(cls, **kw):
-        "A fixed population: nobody leaves or joins, everybody visits every round and rates alike"
+        "Without the loop's ingredients: nobody leaves or joins, enthusiasts rate as often as others, everybody visits every round (ratings stay taste-driven unless `selective=False`)"
         return cls(**{**dict(visit=1., calm=1., churn=0., reach=0.), **kw})
 
 # %% ../nbs/library/simulation.ipynb #f25d35d7
