@@ -170,12 +170,13 @@ def _epoch(model:nn.Module, x:Tensor, y:Tensor, perm:Tensor, bs:int, o, sched, p
     for step, i in enumerate(bar(range(0, len(perm), bs))):
         idx = perm[i:i+bs]
         with o.lookups() if hasattr(o, 'lookups') else nullcontext():  # row-wise: the model sees gathered rows
-            loss = loss_func(model, x[idx], y[idx])
+            xb = x.index_select(0, idx)   # x[idx], without advanced indexing's overhead (a third of it)
+            loss = loss_func(model, xb, y.index_select(0, idx))
             losses.append(loss.item())
             if not math.isfinite(losses[-1]):
                 raise FloatingPointError(f"training diverged: the loss became {losses[-1]} in epoch {epoch}, "
                                          f"step {step}; try a smaller lr (the peak was {o.defaults['lr']:g})")
-            if penalty is not None: loss = loss + penalty(model, x[idx])
+            if penalty is not None: loss = loss + penalty(model, xb)
         o.zero_grad()
         loss.backward()
         o.step()

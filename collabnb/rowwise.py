@@ -5,6 +5,7 @@
 # %% ../nbs/library/rowwise.ipynb #ebce48a4
 from __future__ import annotations
 import math
+import numpy as np
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 import torch
@@ -12,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from fastcore.basics import patch
 from .models import Embedding
-from .learner import WD_MODES
+from .learner import WD_MODES, _Steps, _Adam
 
 # %% auto #0
 __all__ = ['ROWWISE_MIN_NUMBERS', 'ROWWISE_RATIO', 'SkipLedger', 'RowAdamW', 'auto_rowwise']
@@ -28,22 +29,26 @@ class SkipLedger:
     def __init__(self, n_tables:int,     # tables it keeps accounts for: table i's moves are column `2 + i` of `hist`
                  device=None,            # where the tables are
                  tol:float=1e-12):       # moves below `tol` times a row's own last move are dropped
-        self.tol, self.lo, self.fade = tol, 0, [0.]  # fade[t]: log of the product of beta1/sqrt(beta2), steps 1..t
-        # row t: log beta1 and log beta2 summed over steps 1..t; then, per table, the move (per unit of m/sqrt(v))
-        # that the steps after t owe a row last updated at step t
+        self.tol, self.lo, self.fade, self.logs = tol, 0, [0.], [0., 0.]
+        # fade[t]: log of the product of beta1/sqrt(beta2), steps 1..t (`fades`: the same, as a tensor);
+        # hist row t: log beta1 and log beta2 summed over steps 1..t (`logs`: the last row's); then, per table,
+        # the move (per unit of m/sqrt(v)) that the steps after t owe a row last updated at step t
         self.hist = torch.zeros(1024, 2 + n_tables, dtype=torch.float64, device=device)
+        self.fades = torch.zeros(1024, dtype=torch.float64, device=device)
 
     def add(self, t:int,        # the step that just ran (1, 2, ...)
             b1:float, b2:float, # its betas
             moves:list):        # per table: its move per unit of m/sqrt(v), as the table is stored
         "Record step `t`: every row it skipped in table i moves by `moves[i]` times the row's faded m/sqrt(v)"
         _check_betas(b1, b2)
-        if t >= len(self.hist): self.hist = torch.cat([self.hist, torch.zeros_like(self.hist)])
-        self.hist[t, :2] = self.hist[t - 1, :2] + torch.tensor([math.log(b1), math.log(b2)], dtype=torch.float64)
+        if t >= len(self.hist): self.hist, self.fades = (torch.cat([h, torch.zeros_like(h)]) for h in (self.hist, self.fades))
+        self.logs = [self.logs[0] + math.log(b1), self.logs[1] + math.log(b2)]
+        self.hist[t, :2] = self.hist.new_tensor(self.logs)
         self.fade.append(self.fade[-1] + math.log(b1) - math.log(b2) / 2)
+        self.fades[t] = self.fade[t]
         while self.fade[t] - self.fade[self.lo] < math.log(self.tol): self.lo += 1
-        left = (self.fade[t] - torch.tensor(self.fade[self.lo:t], dtype=torch.float64)).exp_()  # (t - lo,)
-        self.hist[self.lo:t, 2:].addr_(left.to(self.hist.device), self.hist.new_tensor(moves))
+        left = (self.fade[t] - self.fades[self.lo:t]).exp_()   # (t - lo,)
+        self.hist[self.lo:t, 2:].addr_(left, self.hist.new_tensor(moves))
 
     def owed(self, t:int,        # the last step that ran
              last:Tensor,        # (n,) the step each row was last updated
@@ -58,7 +63,7 @@ class SkipLedger:
 
 # %% ../nbs/library/rowwise.ipynb #fb29bb01
 class _Group:
-    "Tables looked up by one index tensor: their Adam moments side by side, and the step each row was last updated"
+    "Tables looked up by one index tensor: per row, their weights (as stored), Adam moments and last step, side by side"
     def __init__(self, tables:tuple,   # the tables
                  numbers:list):        # their positions among the optimizer's tables
         self.tables, self.numbers = tables, numbers
@@ -68,7 +73,25 @@ class _Group:
         w = tables[0].weight.detach()
         self.table_of = torch.tensor([i for i, k in zip(numbers, widths) for _ in range(k)], device=w.device)
         self.k = ends[-1]
-        self.state = w.new_zeros(w.shape[0], 2 * self.k + 1)   # per row: m, v (k each), the step it was last updated
+        self.state = w.new_zeros(w.shape[0], 3 * self.k + 1)   # per row: w, m, v (k each), the step it was last updated
+        self.fresh = False   # whether `state` holds the weights; if not, the tables do (before the first step, after `sync`)
+
+    def load(self):
+        "Copy the tables' weights into `state`, which holds them from now until `sync`"
+        for e, c in zip(self.tables, self.cols): self.state[:, c] = e.weight.detach()
+        self.fresh = True
+
+def _numpy(t:Tensor) -> bool: return t.device.type == 'cpu' and t.dtype in (torch.float32, torch.float64)
+
+def _take(t:Tensor, idx:Tensor) -> Tensor:
+    "`t.index_select(0, idx)`; on the CPU through numpy, whose row copies are faster (the results are the same)"
+    if not _numpy(t): return t.index_select(0, idx)
+    return torch.from_numpy(np.take(t.numpy(), idx.numpy(), axis=0))
+
+def _put(t:Tensor, idx:Tensor, rows:Tensor):
+    "`t.index_copy_(0, idx, rows)` for distinct `idx`; on the CPU through numpy, as `_take`"
+    if not _numpy(t): t.index_copy_(0, idx, rows)
+    else: t.numpy()[idx.numpy()] = rows.numpy()
 
 @dataclass
 class _Rows:
@@ -77,13 +100,19 @@ class _Rows:
     uniq: Tensor   # (n,) the distinct rows, sorted
     inv: Tensor    # (bs,) the position in `uniq` of each looked-up index
     last: Tensor   # (n,) the step each row was last updated
-    w: Tensor      # (n, k) the rows of the group's tables side by side, as stored (weight / scale)
-    m: Tensor      # (n, k) Adam's first moments
-    v: Tensor      # (n, k) Adam's second moments
+    st: Tensor     # (n, 3k + 1) the rows of the group's `state`, as gathered: written back by `step`
+    wmv: Tensor    # (3, n, k) the rows' weights as stored (weight / scale), Adam's first and second moments
+    wb: Tensor     # (bs, k) the weights of each lookup, as stored: the lookups' leaves are its columns
     out: dict = field(default_factory=dict)   # table -> the `(bs, width)` leaf its lookup returned
+    @property
+    def w(self) -> Tensor: return self.wmv[0]
+    @property
+    def m(self) -> Tensor: return self.wmv[1]
+    @property
+    def v(self) -> Tensor: return self.wmv[2]
 
 # %% ../nbs/library/rowwise.ipynb #bd25626b
-class RowAdamW(torch.optim.Optimizer):
+class RowAdamW(_Steps):
     "AdamW that reads and writes only the `Embedding` rows looked up inside `lookups()`, with AdamW's result"
     def __init__(self, model:nn.Module,      # a model whose tables are collabnb `Embedding`s
                  lr:float=1e-2, betas:tuple=(0.9, 0.99), eps:float=1e-8,
@@ -97,13 +126,12 @@ class RowAdamW(torch.optim.Optimizer):
         ids = {id(e.weight) for e in self.tables}
         dense = [p for p in model.parameters() if id(p) not in ids and p.requires_grad]
         groups = [dict(params=[e.weight for e in self.tables])] + ([dict(params=dense)] if dense else [])
-        super().__init__(groups, dict(lr=lr, betas=betas, eps=eps))
+        super().__init__(groups, lr=lr, betas=betas, eps=eps)
         self.wd, self.wd_mode, self.rescale = weight_decay, wd_mode, rescale
         self.scale = {e: 1. for e in self.tables}  # tables hold weight / scale: one multiplication decays all rows
         self.group = {}                            # table -> its `_Group`, made at the first step that looks it up
         self.ledger = SkipLedger(len(self.tables), self.tables[0].weight.device)
-        self.dense = (torch.optim.AdamW(dense, lr=lr, betas=betas, eps=eps, weight_decay=0., foreach=False)
-                      if dense else None)
+        self.dense = _Adam([dict(params=dense)], lr=lr, betas=betas, eps=eps) if dense else None   # torch's AdamW, op for op
         self.t, self.looked = 0, {}
 
     def _decays(self, e:Embedding) -> bool: return bool(self.wd) and self.wd_mode == 'decoupled' and not e.is_bias
@@ -115,32 +143,35 @@ _ONCE = ("RowAdamW needs each table looked up once per step, by one index tensor
 @patch
 def _gather(self:RowAdamW, g:_Group, idx:Tensor) -> _Rows:
     "The rows of group `g` that `idx` looks up, moved as AdamW moved them in the steps that skipped them"
+    if not g.fresh: g.load()
     uniq, inv = torch.unique(idx, return_inverse=True)
-    st = g.state.index_select(0, uniq)                                  # (n, 2k + 1)
-    m, v, last = st[:, :g.k].contiguous(), st[:, g.k:-1].contiguous(), st[:, -1].long()
+    st, k = _take(g.state, uniq), g.k                                    # (n, 3k + 1): one read per row
+    wmv, last = st[:, :3 * k].view(-1, 3, k).transpose(0, 1).contiguous(), st[:, -1].long()   # (3, n, k), (n,)
+    w, m, v = wmv
     owed, decay = self.ledger.owed(self.t, last)                        # (n, tables), (n, 2)
-    w = torch.cat([e.weight.detach().index_select(0, uniq) for e in g.tables], 1)
     w.addcdiv_(m * owed.index_select(1, g.table_of), v.sqrt().add_(self.defaults['eps']), value=-1)
-    return _Rows(g, uniq, inv, last, w, m.mul_(decay[:, :1]), v.mul_(decay[:, 1:]))
+    m.mul_(decay[:, :1])
+    v.mul_(decay[:, 1:])
+    return _Rows(g, uniq, inv, last, st, wmv, w.index_select(0, inv))
 
 @patch
 def _lookup(self:RowAdamW, e:Embedding, idx:Tensor) -> Tensor:
     "What `e(idx)` returns inside `lookups()`: the rows, caught up, as a leaf tensor `(bs, width)` that `step` reads"
     key = (idx.data_ptr(), idx.shape, idx.stride())   # a user's factors and bias are looked up by one index tensor
-    with torch.no_grad():
-        if e not in self.group:                      # never looked up: no Adam state yet, nothing to catch up
-            out, outs = F.embedding(idx, e.weight.detach()), self.looked.setdefault(key, (idx, {}))[1]
-            if e in outs: raise RuntimeError(_ONCE)
-            outs[e] = out
-        else:
-            g = self.group[e]
-            if key not in self.looked and not any(isinstance(r, _Rows) and r.group is g for r in self.looked.values()):
-                self.looked[key] = self._gather(g, idx)
-            rows = self.looked.get(key)
-            if not isinstance(rows, _Rows) or rows.group is not g or e in rows.out: raise RuntimeError(_ONCE)
-            out = rows.w[:, rows.group.cols[rows.group.tables.index(e)]].index_select(0, rows.inv)   # (bs, width)
-            rows.out[e] = out
-        if self.scale[e] != 1.: out *= self.scale[e]
+    # no `no_grad` needed: the tables, the group's state and the ledger do not require gradients
+    if e not in self.group:                      # never looked up: no Adam state yet, nothing to catch up
+        out, outs = F.embedding(idx, e.weight.detach()), self.looked.setdefault(key, (idx, {}))[1]
+        if e in outs: raise RuntimeError(_ONCE)
+        outs[e] = out
+    else:
+        g = self.group[e]
+        if key not in self.looked and not any(isinstance(r, _Rows) and r.group is g for r in self.looked.values()):
+            self.looked[key] = self._gather(g, idx)
+        rows = self.looked.get(key)
+        if not isinstance(rows, _Rows) or rows.group is not g or e in rows.out: raise RuntimeError(_ONCE)
+        out = rows.wb[:, rows.group.cols[rows.group.tables.index(e)]]   # (bs, width), a leaf of its own
+        rows.out[e] = out
+    if self.scale[e] != 1.: out *= self.scale[e]
     return out.requires_grad_()
 
 @patch
@@ -149,10 +180,10 @@ def lookups(self:RowAdamW):
     "Inside the block the model's `Embedding`s return the rows a batch looks up as leaf tensors, for `step`"
     def lookup(e): return lambda idx: self._lookup(e, idx)
     self.looked = {}
-    for e in self.tables: e.forward = lookup(e)
+    for e in self.tables: object.__setattr__(e, 'forward', lookup(e))   # skips nn.Module's slower __setattr__
     try: yield
     finally:
-        for e in self.tables: del e.forward
+        for e in self.tables: object.__delattr__(e, 'forward')
 
 # %% ../nbs/library/rowwise.ipynb #abdf6562
 @patch
@@ -175,27 +206,29 @@ def _first(self:RowAdamW, idx:Tensor, outs:dict) -> _Rows:
 
 @patch
 def _update(self:RowAdamW, r:_Rows, lr:float, b1:float, b2:float, eps:float, step:Tensor):
-    "AdamW's step on the rows `r`, written back to the tables and their moments"
-    g = r.group
-    grads = [r.out[e].grad if e in r.out and r.out[e].grad is not None else r.w.new_zeros(len(r.inv), c.stop - c.start)
+    "AdamW's step on the rows `r`, written back to the group's `state` in one scatter"
+    g, (w, m, v) = r.group, r.wmv
+    grads = [r.out[e].grad if e in r.out and r.out[e].grad is not None else w.new_zeros(len(r.inv), c.stop - c.start)
              for e, c in zip(g.tables, g.cols)]
-    grad = torch.zeros_like(r.w).index_add_(0, r.inv, torch.cat(grads, 1))   # (n, k): each row's, summed
+    grad = torch.zeros_like(w).index_add_(0, r.inv, torch.cat(grads, 1))   # (n, k): each row's, summed
     if self.wd and self.wd_mode == 'tables':   # L2 of this step and of those the row skipped
         for e, c in zip(g.tables, g.cols):
-            if not e.is_bias: grad[:, c].add_(r.w[:, c] * (self.t - r.last).to(r.w.dtype)[:, None], alpha=2 * self.wd)
+            if not e.is_bias: grad[:, c].add_(w[:, c] * (self.t - r.last).to(w.dtype)[:, None], alpha=2 * self.wd)
     decays = [(c, self.scale[e] * (1 - lr * self.wd)) for e, c in zip(g.tables, g.cols) if self._decays(e)]
-    for c, s in decays: r.w[:, c].mul_(s)      # the weights themselves, decayed by this step
-    torch._fused_adamw_([r.w], [grad], [r.m], [r.v], [], [step], lr=lr, beta1=b1, beta2=b2,
+    for c, s in decays: w[:, c].mul_(s)        # the weights themselves, decayed by this step
+    torch._fused_adamw_([w], [grad], [m], [v], [], [step], lr=lr, beta1=b1, beta2=b2,
                         weight_decay=0., eps=eps, amsgrad=False, maximize=False)
-    for c, s in decays: r.w[:, c].div_(s)      # stored again as weight / scale
-    for e, c in zip(g.tables, g.cols): e.weight.data.index_copy_(0, r.uniq, r.w[:, c])
-    g.state.index_copy_(0, r.uniq, torch.cat([r.m, r.v, r.w.new_full((len(r.uniq), 1), float(self.t))], 1))
+    for c, s in decays: w[:, c].div_(s)        # stored again as weight / scale
+    r.st[:, :3 * g.k].view(-1, 3, g.k).copy_(r.wmv.transpose(0, 1))
+    r.st[:, -1] = float(self.t)
+    _put(g.state, r.uniq, r.st)
 
 @patch
 @torch.no_grad()
 def _fold(self:RowAdamW, i:int, e:Embedding):
     "Multiply table `e` (the `i`th) by its scale, and what it is owed too; its scale is 1 again"
-    e.weight.mul_(self.scale[e])
+    g = self.group.get(e)
+    (g.state[:, g.cols[g.tables.index(e)]] if g is not None and g.fresh else e.weight).mul_(self.scale[e])
     self.ledger.rescale(i, self.scale[e])
     self.scale[e] = 1.
 
@@ -231,15 +264,19 @@ def step(self:RowAdamW, closure=None):
 @patch
 @torch.no_grad()
 def sync(self:RowAdamW):
-    "Catch up every row and fold the decay into every table, O(tables): call before reading the weights"
+    "Catch up every row, fold the decay in and write the weights to the model's tables, O(tables): call before reading them"
     for g in set(self.group.values()):
-        m, v = g.state[:, :g.k], g.state[:, g.k:-1]
+        if not g.fresh: g.load()
+        w, m, v = (g.state[:, j * g.k:(j + 1) * g.k] for j in range(3))
         owed, decay = self.ledger.owed(self.t, g.state[:, -1].long())
-        q = m / v.sqrt().add_(self.defaults['eps'])
-        for e, i, c in zip(g.tables, g.numbers, g.cols): e.weight.addcmul_(q[:, c], owed[:, i, None], value=-1)
+        w.addcmul_(m / v.sqrt().add_(self.defaults['eps']), owed.index_select(1, g.table_of), value=-1)
         m.mul_(decay[:, :1])
         v.mul_(decay[:, 1:])
         g.state[:, -1] = float(self.t)
+        for e, i, c in zip(g.tables, g.numbers, g.cols):
+            if self.scale[e] != 1.: self._fold(i, e)
+            e.weight.copy_(w[:, c])
+        g.fresh = False   # the tables hold the weights again: the next lookup reads them
     for i, e in enumerate(self.tables):
         if self.scale[e] != 1.: self._fold(i, e)
 
