@@ -4,7 +4,7 @@
 
 # %% ../nbs/library/learner.ipynb #eb847c18
 from __future__ import annotations
-import math, sys, time, warnings
+import math, os, sys, time, warnings
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Callable
@@ -191,6 +191,10 @@ def _deterministic(mode:bool, warn_only:bool=False):
 @contextmanager
 def torch_threads(n:int|None=1):
     "Run the block on `n` CPU threads (all of them if None) with PyTorch's deterministic algorithms on; restore both after"
+    cores = os.cpu_count() or 1
+    if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= cores):
+        raise ValueError(f"threads must be a whole number from 1 to {cores} (this machine's cores), or None for "
+                         f"PyTorch's setting; got {n!r}")
     threads = torch.get_num_threads()
     det, warn = torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()
     if n: torch.set_num_threads(n)
@@ -201,16 +205,23 @@ def torch_threads(n:int|None=1):
         _deterministic(det, warn)
 
 # %% ../nbs/library/learner.ipynb #96fc7230
-def _check_args(epochs:int, lr:float, bs:int, wd:float):
-    "`ValueError` naming the first argument of `fit` that cannot work"
+def _real(x) -> float|None:
+    "`x` as a float if it is a real number (Python, NumPy, or a one-element tensor), else None; True and False are not numbers here"
+    if isinstance(x, Tensor) and x.numel() == 1 and not x.dtype.is_complex and x.dtype != torch.bool: x = x.item()
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)): return None
+    return float(x)
+
+def _check_args(epochs:int, lr:float, bs:int, wd:float) -> tuple:
+    "`ValueError` naming the first argument of `fit` that cannot work; else `lr` and `wd` as floats"
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"epochs must be a whole number of at least 1, got {epochs!r}")
     if isinstance(bs, bool) or not isinstance(bs, (int, np.integer)) or bs < 1:
         raise ValueError(f"bs must be a whole number of at least 1, got {bs!r}")
-    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+    if (r := _real(lr)) is None or not math.isfinite(r) or r <= 0:
         raise ValueError(f"lr must be a finite number above 0, got {lr!r}")
-    if not (isinstance(wd, (int, float)) and math.isfinite(wd) and wd >= 0):
+    if (w := _real(wd)) is None or not math.isfinite(w) or w < 0:
         raise ValueError(f"wd must be a finite number of at least 0, got {wd!r}")
+    return r, w
 
 def check_fits(model:nn.Module, data:CollabData):
     "`ValueError` unless `model`'s user and movie tables have one row per user and per movie of `data`"
@@ -253,7 +264,7 @@ def fit(model:nn.Module,     # takes `(bs, 2)` long indices, returns `(bs,)` pre
         **own,               # settings of a model that trains itself (iALS's `alpha`, `reg`)
        ) -> History:
     "Train `model` on `data` (MSE loss unless `loss_func` says otherwise) with shuffled index-tensor batches; validate on the whole validation set each epoch. A model with its own `fit_on` (iALS, BPR) is handed to it and returns its record: for a ranking model, nDCG@10, never an RMSE"
-    _check_args(epochs, lr, bs, wd)
+    lr, wd = _check_args(epochs, lr, bs, wd)
     if wd_mode not in WD_MODES: raise ValueError(f"wd_mode must be one of {WD_MODES}, got {wd_mode!r}")
     _check_data(data)
     check_fits(model, data)
