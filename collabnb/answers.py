@@ -40,6 +40,7 @@ class Answers:
     user_ids: np.ndarray   # (n_users,) raw user ids, ascending
     movie_ids: np.ndarray  # (n_movies,) raw movie ids, ascending
     trained: np.ndarray    # (n_users,) bool: the user has ratings in the training split
+    trained_movies: np.ndarray # (n_movies,) bool: the movie has ratings in the training split
     titles: np.ndarray     # (n_movies,) str
     n_ratings: np.ndarray  # (n_movies,) how many ratings each movie has in the data
     mean: np.ndarray       # (n_movies,) each movie's mean rating
@@ -84,13 +85,15 @@ def answers_of(model,              # a trained model of the course: `forward` ta
     u, m = data.user_ids.get_indexer(r.user), mids.get_indexer(r.movie)
     trained = np.zeros(nu, bool)
     trained[data.x_train[:, 0].numpy()] = True
+    trained_movies = np.zeros(nm, bool)
+    trained_movies[data.x_train[:, 1].numpy()] = True
     return Answers(scores.numpy().astype(np.float32), factors.astype(np.float32), data.user_ids.to_numpy(np.int64),
-                   mids.to_numpy(np.int64), trained, np.asarray(titles, str), per_movie['size'].to_numpy(np.int64),
+                   mids.to_numpy(np.int64), trained, trained_movies, np.asarray(titles, str), per_movie['size'].to_numpy(np.int64),
                    per_movie['mean'].to_numpy(np.float64), np.r_[0, np.cumsum(np.bincount(u, minlength=nu))],
                    m[np.lexsort((m, u))].astype(np.int32), unit, model_sha256, data_sha256, name)
 
 # %% ../nbs/library/answers.ipynb #b0bd0410
-_LAYOUT = 1   # the layout of an answers file: a file of another layout is not read as answers
+_LAYOUT = 2   # the layout of an answers file: a file of another layout is not read as answers
 
 @patch
 def to_bytes(self:Answers) -> bytes:
@@ -100,7 +103,7 @@ def to_bytes(self:Answers) -> bytes:
     return buf.getvalue()
 
 # %% ../nbs/library/answers.ipynb #416f833e
-_KINDS = dict(scores='f', factors='f', user_ids='iu', movie_ids='iu', trained='b', titles='U', n_ratings='iu', mean='f',
+_KINDS = dict(scores='f', factors='f', user_ids='iu', movie_ids='iu', trained='b', trained_movies='b', titles='U', n_ratings='iu', mean='f',
               seen_ptr='iu', seen='iu', unit='U', model_sha256='U', data_sha256='U', model='U')   # NumPy's dtype kinds
 _ONE_STRING = ('unit', 'model_sha256', 'data_sha256', 'model')   # 0-d arrays; the others have one axis or more
 
@@ -113,7 +116,7 @@ def _problem(f:dict) -> str|None:
         return f"its arrays {', '.join(bad)} are not of the kind collabnb writes"
     if any(f[k].ndim != 1 or (np.diff(f[k]) <= 0).any() for k in ('user_ids', 'movie_ids')): return "its ids are not in order"
     nu, nm = len(f['user_ids']), len(f['movie_ids'])
-    shapes = dict(scores=(nu, nm), trained=(nu,), titles=(nm,), n_ratings=(nm,), mean=(nm,), seen_ptr=(nu + 1,))
+    shapes = dict(scores=(nu, nm), trained=(nu,), trained_movies=(nm,), titles=(nm,), n_ratings=(nm,), mean=(nm,), seen_ptr=(nu + 1,))
     if bad := [k for k, s in shapes.items() if f[k].shape != s] + (['factors'] if f['factors'].shape[:1] != (nm,) else []):
         return f"its {', '.join(bad)} do not fit its {nu:,} users and {nm:,} movies"
     if not (np.isfinite(f['scores']).all() and np.isfinite(f['factors']).all()): return "its scores are not all finite numbers"
@@ -162,6 +165,15 @@ def describe(self:Answers, i:int) -> str:
     "Movie index `i` for people: its title and raw id"
     return f"{self.titles[i]} (movie {self.movie_ids[i]})"
 
+@patch
+def trained_movie(self:Answers, i:int) -> int:
+    "Movie index `i` itself; `ValueError` if the model never trained its row (all its ratings fell in the validation split)"
+    if not self.trained_movies[i]:
+        raise ValueError(f"{self.describe(i)} has no ratings in the training split (its {self.n_ratings[i]:,} all fell in "
+                         f"the validation split), so the model's row for it was never trained and says nothing about it: "
+                         f"train with another --seed, whose split keeps some of its ratings for training")
+    return i
+
 # %% ../nbs/library/answers.ipynb #0bf9ca2d
 @patch
 def recommend(self:Answers, u:int, n:int, exclude_seen:bool=True) -> np.ndarray:
@@ -173,16 +185,17 @@ def recommend(self:Answers, u:int, n:int, exclude_seen:bool=True) -> np.ndarray:
 
 @patch
 def similar(self:Answers, i:int, n:int, metric:str='cosine', min_ratings:int=1) -> tuple:
-    "(indices, scores) of the `n` movies nearest movie index `i` in factor space, among those with `min_ratings` ratings or more"
+    "(indices, scores) of the `n` movies nearest movie index `i` in factor space, among trained movies with `min_ratings` ratings or more"
     w = self.factors.astype(np.float64)
     if w.shape[1] == 0: raise ValueError("this model has no movie factors to compare: `similar` needs a model with a factor table")
+    self.trained_movie(i)
     if metric == 'cosine':
         v = w / np.maximum(np.linalg.norm(w, axis=1, keepdims=True), 1e-12)
         score = v @ v[i]
     elif metric == 'euclidean': score = np.linalg.norm(w - w[i], axis=1)
     else: raise ValueError(f"metric must be 'cosine' or 'euclidean', got {metric!r}")
     order = np.argsort(-score if metric == 'cosine' else score, kind='stable')
-    idx = order[(order != i) & (self.n_ratings[order] >= min_ratings)][:n]
+    idx = order[(order != i) & (self.n_ratings[order] >= min_ratings) & self.trained_movies[order]][:n]   # untrained rows say nothing
     if not len(idx):   # `collabnb.interpret.similar`'s words
         raise ValueError(f"no movie but {self.titles[i]} itself has {min_ratings:,} ratings or more "
                          f"(the most-rated has {np.delete(self.n_ratings, i).max():,}): lower min_ratings")

