@@ -169,8 +169,9 @@ def describe(self:Answers, i:int) -> str:
 def trained_movie(self:Answers, i:int) -> int:
     "Movie index `i` itself; `ValueError` if the model never trained its row (all its ratings fell in the validation split)"
     if not self.trained_movies[i]:
-        raise ValueError(f"{self.describe(i)} has no ratings in the training split (its {self.n_ratings[i]:,} all fell in "
-                         f"the validation split), so the model's row for it was never trained and says nothing about it: "
+        raise ValueError(f"{self.describe(i)} has no ratings in the training split ("
+                         f"{'its one rating' if self.n_ratings[i] == 1 else f'all {self.n_ratings[i]:,} of its ratings'} fell in the "
+                         f"validation split), so the model's row for it was never trained and says nothing about it: "
                          f"train with another --seed, whose split keeps some of its ratings for training")
     return i
 

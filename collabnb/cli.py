@@ -371,7 +371,7 @@ def _message(e:BaseException) -> str:
                errno.ENAMETOOLONG: ': the name is too long; choose a shorter path',
                errno.ELOOP: ': symbolic links on the way loop; check the path'}.get(e.errno, ': check the path, or choose another folder')
         if e.errno == errno.ENOTDIR and (f := next((p for p in (Path(e.filename), *Path(e.filename).parents) if p.is_file()), None)):
-            fix = f": {f} is a file where a folder should be; move it, or choose another folder"   # name it (probe3 #39)
+            fix = f": {f} is a file where a folder should be; move the file, or choose another folder"   # name it (probe3 #39)
         return f"cannot use {e.filename}: {e.strerror or e}{fix}"
     if isinstance(e, (ValueError, OSError, RuntimeError, EOFError, FloatingPointError)): return str(e) or type(e).__name__
     return f"{type(e).__name__}: {e} (a bug, most likely: COLLABNB_TRACEBACK=1 shows where)"

@@ -323,8 +323,9 @@ def movielens_100k(verbose:bool=True, # say where the data is fetched from
     with contextlib.suppress(OSError): clean_leftovers(folder.parent)
     if (damage := _damage(folder)) is None: return _checked_claim(read_movielens(folder, _source_of(folder)), folder)
     try: _check_writable(folder.parent)
-    except OSError as e:   # say first why a fetch was needed (probe3 #47)
-        raise type(e)(f"The stored MovieLens 100k is damaged ({damage}), so a fresh copy is needed, but {e}") from None
+    except OSError as e:
+        if not (folder.exists() or folder.is_symlink()): raise   # no copy yet: nothing is damaged
+        raise type(e)(f"The stored MovieLens 100k is damaged ({damage}), so a fresh copy is needed, but {e}") from None   # probe3 #47
     kept = _move_aside(folder) if folder.exists() or folder.is_symlink() else None
     if kept: print(f"The stored MovieLens 100k is damaged: {damage}. It is kept as {kept}; fetching a fresh copy.",
                    file=sys.stderr)

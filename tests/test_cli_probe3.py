@@ -26,4 +26,4 @@ def test_a_decomposed_title_through_the_command(tmp_path):
 def test_a_file_on_the_way_to_the_data_folder_is_named(tmp_path):
     (tmp_path/'afile').write_text('not a folder')
     r = cli(tmp_path/'afile'/'sub', 'predict', '--user', '1', '--movie', '1')
-    assert r.returncode == 2 and f"{tmp_path/'afile'} is a file where a folder should be; move it" in r.stderr, r.stderr
+    assert r.returncode == 2 and f"{tmp_path/'afile'} is a file where a folder should be; move the file" in r.stderr, r.stderr
