@@ -305,7 +305,7 @@ def _graddesc_sheet(ws, rule:str, n:int, epochs:int, lr:float) -> dict:
 
 # %% ../nbs/library/workbooks.ipynb #5e218f38
 def _epoch_log(ws, rule:str, head:int, first:int, n:int, epochs:int, err_col:int, epochs_cell:str, chart_at:int):
-    "The course macro's record in columns A:B, each epoch's mean squared error (blank past 'epochs to run'), and its chart"
+    "The course macro's record in columns A:B, each epoch's mean of its rows' squared errors, each taken before that row's step (blank past 'epochs to run'), and its chart"
     _cell(ws, head, 1, 'epoch', bold=True)
     _cell(ws, head, 2, 'mean err2', bold=True)
     for e in range(epochs):
@@ -313,7 +313,7 @@ def _epoch_log(ws, rule:str, head:int, first:int, n:int, epochs:int, err_col:int
         _cell(ws, first + e, 1, e + 1)
         _cell(ws, first + e, 2, f'=IF({_a1(first + e, 1)}<={epochs_cell},AVERAGE({rows}),"")', _FORMULA, fmt='0.000')
     chart = LineChart()
-    chart.title = f'{rule}: mean squared error per epoch'
+    chart.title = f'{rule}: mean err2 over each epoch (before each step)'
     chart.y_axis.title, chart.x_axis.title = 'mean err2 (log scale)', 'epoch'
     chart.y_axis.scaling.logBase = 10
     chart.add_data(Reference(ws, min_col=2, min_row=head, max_row=first + epochs - 1), titles_from_data=True)
