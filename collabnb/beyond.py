@@ -209,11 +209,11 @@ class Blend(nn.Module):
     "A weighted sum of trained models' predictions plus a constant"
     def __init__(self, models:dict,     # name -> trained model
                  weights:Tensor,        # (n_models,)
-                 bias:float):           # the constant
+                 constant:float):       # added to the weighted sum
         super().__init__()
         self.models = nn.ModuleDict(models)
         self.register_buffer('weights', torch.as_tensor(weights, dtype=torch.float32))
-        self.bias = float(bias)
+        self.bias = float(constant)
     def forward(self, x:Tensor) -> Tensor:                                     # (bs, 2) long -> (bs,)
         return torch.stack([m(x) for m in self.models.values()], 1) @ self.weights + self.bias   # (bs, n_models) -> (bs,)
     def extra_repr(self):

@@ -44,7 +44,7 @@ def fold_in(model:nn.Module,          # a trained model with biases
             data:CollabData,          # the split it was trained on (for the vocabularies)
             ratings:pd.DataFrame,     # the new user's ratings: columns movie (raw id), rating
             prior:tuple|None=None,    # (factors, bias) to shrink towards; None: `fallback`
-            lam:float=10.,            # pull towards `prior`, in ratings' worth
+            lam:float=10.,            # pull towards `prior`: larger keeps the row closer to it
             of:str='user',            # fold in a user (ratings by movie) or a movie (ratings by user)
             steps:int=0,              # Gauss–Newton steps on the rating scale after the logit-scale solve
            ) -> tuple:                # factors `(k,)`, bias `()`

@@ -26,6 +26,7 @@ def sheet_rmse(grid:np.ndarray,           # (users, movies) ratings, NaN where n
 # %% ../nbs/07_spreadsheets.ipynb #dc2a1862
 def _unpack(x:np.ndarray, shapes:dict) -> dict:
     "Split the flat vector `x` into arrays of `shapes`, by name"
+    # scipy wants one flat vector of changing cells; `_unpack` turns it back into the sheet's tables
     out, i = {}, 0
     for k, s in shapes.items(): out[k], i = x[i:i + int(np.prod(s))].reshape(s), i + int(np.prod(s))
     return out
