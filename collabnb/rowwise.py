@@ -63,7 +63,7 @@ class SkipLedger:
 
 # %% ../nbs/library/rowwise.ipynb #fb29bb01
 class _Group:
-    "Tables looked up by one index tensor: per row, their weights (as stored), Adam moments and last step, side by side"
+    "Tables looked up by one index tensor: per row, their weights (as stored) side by side, Adam's moments and last step"
     def __init__(self, tables:tuple,   # the tables
                  numbers:list):        # their positions among the optimizer's tables
         self.tables, self.numbers = tables, numbers
@@ -73,25 +73,31 @@ class _Group:
         w = tables[0].weight.detach()
         self.table_of = torch.tensor([i for i, k in zip(numbers, widths) for _ in range(k)], device=w.device)
         self.k = ends[-1]
-        self.state = w.new_zeros(w.shape[0], 3 * self.k + 1)   # per row: w, m, v (k each), the step it was last updated
+        self.state = w.new_zeros(3, w.shape[0], self.k)   # w, m, v: per row, its k weights (as stored) and Adam's moments
+        self.last = w.new_zeros(w.shape[0])                # per row, the step it was last updated
         self.fresh = False   # whether `state` holds the weights; if not, the tables do (before the first step, after `sync`)
 
     def load(self):
         "Copy the tables' weights into `state`, which holds them from now until `sync`"
-        for e, c in zip(self.tables, self.cols): self.state[:, c] = e.weight.detach()
+        for e, c in zip(self.tables, self.cols): self.state[0, :, c] = e.weight.detach()
         self.fresh = True
+
+    @property
+    def rows(self) -> Tensor:
+        "`(rows, 3k + 1)`: per row, its weights, m, v and last step side by side (a copy, for reading)"
+        return torch.cat([*self.state, self.last[:, None]], 1)
 
 def _numpy(t:Tensor) -> bool: return t.device.type == 'cpu' and t.dtype in (torch.float32, torch.float64)
 
-def _take(t:Tensor, idx:Tensor) -> Tensor:
-    "`t.index_select(0, idx)`; on the CPU through numpy, whose row copies are faster (the results are the same)"
-    if not _numpy(t): return t.index_select(0, idx)
-    return torch.from_numpy(np.take(t.numpy(), idx.numpy(), axis=0))
+def _take(t:Tensor, idx:Tensor, dim:int=0) -> Tensor:
+    "`t.index_select(dim, idx)`; on the CPU through numpy, whose row copies are faster (the results are the same)"
+    if not _numpy(t): return t.index_select(dim, idx)
+    return torch.from_numpy(np.take(t.numpy(), idx.numpy(), axis=dim))
 
-def _put(t:Tensor, idx:Tensor, rows:Tensor):
-    "`t.index_copy_(0, idx, rows)` for distinct `idx`; on the CPU through numpy, as `_take`"
-    if not _numpy(t): t.index_copy_(0, idx, rows)
-    else: t.numpy()[idx.numpy()] = rows.numpy()
+def _put(t:Tensor, idx:Tensor, rows:Tensor, dim:int=0):
+    "`t.index_copy_(dim, idx, rows)` for distinct `idx`; on the CPU through numpy, as `_take`"
+    if not _numpy(t): t.index_copy_(dim, idx, rows)
+    else: t.numpy()[(slice(None),) * dim + (idx.numpy(),)] = rows.numpy()
 
 @dataclass
 class _Rows:
@@ -100,7 +106,6 @@ class _Rows:
     uniq: Tensor   # (n,) the distinct rows, sorted
     inv: Tensor    # (bs,) the position in `uniq` of each looked-up index
     last: Tensor   # (n,) the step each row was last updated
-    st: Tensor     # (n, 3k + 1) the rows of the group's `state`, as gathered: written back by `step`
     wmv: Tensor    # (3, n, k) the rows' weights as stored (weight / scale), Adam's first and second moments
     wb: Tensor     # (bs, k) the weights of each lookup, as stored: the lookups' leaves are its columns
     out: dict = field(default_factory=dict)   # table -> the `(bs, width)` leaf its lookup returned
@@ -145,14 +150,13 @@ def _gather(self:RowAdamW, g:_Group, idx:Tensor) -> _Rows:
     "The rows of group `g` that `idx` looks up, moved as AdamW moved them in the steps that skipped them"
     if not g.fresh: g.load()
     uniq, inv = torch.unique(idx, return_inverse=True)
-    st, k = _take(g.state, uniq), g.k                                    # (n, 3k + 1): one read per row
-    wmv, last = st[:, :3 * k].view(-1, 3, k).transpose(0, 1).contiguous(), st[:, -1].long()   # (3, n, k), (n,)
+    wmv, last = _take(g.state, uniq, 1), _take(g.last, uniq).long()     # (3, n, k): one read per row and moment; (n,)
     w, m, v = wmv
     owed, decay = self.ledger.owed(self.t, last)                        # (n, tables), (n, 2)
     w.addcdiv_(m * owed.index_select(1, g.table_of), v.sqrt().add_(self.defaults['eps']), value=-1)
     m.mul_(decay[:, :1])
     v.mul_(decay[:, 1:])
-    return _Rows(g, uniq, inv, last, st, wmv, w.index_select(0, inv))
+    return _Rows(g, uniq, inv, last, wmv, w.index_select(0, inv))
 
 @patch
 def _lookup(self:RowAdamW, e:Embedding, idx:Tensor) -> Tensor:
@@ -219,16 +223,15 @@ def _update(self:RowAdamW, r:_Rows, lr:float, b1:float, b2:float, eps:float, ste
     torch._fused_adamw_([w], [grad], [m], [v], [], [step], lr=lr, beta1=b1, beta2=b2,
                         weight_decay=0., eps=eps, amsgrad=False, maximize=False)
     for c, s in decays: w[:, c].div_(s)        # stored again as weight / scale
-    r.st[:, :3 * g.k].view(-1, 3, g.k).copy_(r.wmv.transpose(0, 1))
-    r.st[:, -1] = float(self.t)
-    _put(g.state, r.uniq, r.st)
+    _put(g.state, r.uniq, r.wmv, 1)
+    _put(g.last, r.uniq, r.last.new_full(r.last.shape, self.t).to(g.last.dtype))
 
 @patch
 @torch.no_grad()
 def _fold(self:RowAdamW, i:int, e:Embedding):
     "Multiply table `e` (the `i`th) by its scale, and what it is owed too; its scale is 1 again"
     g = self.group.get(e)
-    (g.state[:, g.cols[g.tables.index(e)]] if g is not None and g.fresh else e.weight).mul_(self.scale[e])
+    (g.state[0, :, g.cols[g.tables.index(e)]] if g is not None and g.fresh else e.weight).mul_(self.scale[e])
     self.ledger.rescale(i, self.scale[e])
     self.scale[e] = 1.
 
@@ -267,12 +270,12 @@ def sync(self:RowAdamW):
     "Catch up every row, fold the decay in and write the weights to the model's tables, O(tables): call before reading them"
     for g in set(self.group.values()):
         if not g.fresh: g.load()
-        w, m, v = (g.state[:, j * g.k:(j + 1) * g.k] for j in range(3))
-        owed, decay = self.ledger.owed(self.t, g.state[:, -1].long())
+        w, m, v = g.state
+        owed, decay = self.ledger.owed(self.t, g.last.long())
         w.addcmul_(m / v.sqrt().add_(self.defaults['eps']), owed.index_select(1, g.table_of), value=-1)
         m.mul_(decay[:, :1])
         v.mul_(decay[:, 1:])
-        g.state[:, -1] = float(self.t)
+        g.last.fill_(float(self.t))
         for e, i, c in zip(g.tables, g.numbers, g.cols):
             if self.scale[e] != 1.: self._fold(i, e)
             e.weight.copy_(w[:, c])
