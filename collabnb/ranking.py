@@ -364,7 +364,6 @@ def implicit_model(name:str,         # 'als' or 'bpr'
                   ) -> tuple:        # (`FactorScores`, CPU seconds)
     "Train `implicit`'s ALS or BPR on one thread on the split's who-rated-what matrix"
     import scipy.sparse as sp, warnings
-    from threadpoolctl import threadpool_limits
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')   # tqdm's notebook warning on import
         from implicit.cpu.als import AlternatingLeastSquares
@@ -372,7 +371,7 @@ def implicit_model(name:str,         # 'als' or 'bpr'
     x = data.x_train.numpy()
     ui = sp.csr_matrix((np.ones(len(x), dtype=np.float32), (x[:, 0], x[:, 1])), shape=(data.n_users, data.n_movies))
     cls = dict(als=AlternatingLeastSquares, bpr=BayesianPersonalizedRanking)[name]
-    with threadpool_limits(1):   # BLAS on one thread, from construction on (implicit checks it there, and warns)
+    with _one_thread(1):   # BLAS on one thread, from construction on (implicit checks it there, and warns)
         m = cls(random_state=seed, num_threads=1, **settings)
         t0 = time.process_time()
         m.fit(ui, show_progress=False)
