@@ -4,14 +4,14 @@
 
 # %% ../nbs/library/recipes.ipynb #00888749
 from __future__ import annotations
-import contextlib, io, re, warnings
+import contextlib, io, json, re, warnings
 import numpy as np, pandas as pd, torch
 from torch import nn
 from .data import CollabData, load_movielens
 from .readers import MovieLens
 from .models import (DotProduct, DotProductBias, EmbeddingNet, SigmoidRange, ScaledTanh, Clamp, LearnableRange,
                              MeanShift, emb_sz_rule)
-from .evidence import REPORT_SEEDS, TUNING_SEED, Evidence, over_seeds, trainer, stored
+from .evidence import REPORT_SEEDS, TUNING_SEED, Evidence, over_seeds, trainer, stored, results_dir, _decode
 from .adapters import book_recipe
 from .learner import WD_MODES, fit
 from .ranking import RANKERS, ranking_recipe
@@ -21,7 +21,7 @@ from .search import search, best_params
 __all__ = ['HEADS', 'ARCHS', 'WD_SCALE', 'SPACES', 'START', 'MODELS', 'SEARCHED', 'RANKING_MODELS', 'build', 'space_of',
            'start_of', 'settings_of', 'from_settings', 'settings_run', 'search_recipe', 'searched', 'best_settings',
            'at_bound', 'reported', 'search_table', 'fit_settings', 'recipe', 'recipe_settings', 'recipe_run',
-           'book_run', 'benchmark', 'bench_table']
+           'book_run', 'stored_by', 'benchmark', 'bench_table']
 
 # %% ../nbs/library/recipes.ipynb #47d92588
 HEADS = {'sigmoid (0, 5.5)': lambda d: SigmoidRange(0, 5.5), 'none': lambda d: nn.Identity(),
@@ -260,6 +260,16 @@ def book_run(ml:MovieLens|pd.DataFrame,  # the ratings
             with learn.no_bar(): mse = float(learn.validate()[0])
         return mse**0.5, seconds
     return run
+
+# %% ../nbs/library/recipes.ipynb #1e1c99be
+def stored_by(name:str, # a result another lesson stores with `stored`, e.g. '09b_fastai_loader/arms'
+             ):
+    "Another lesson's stored result, loaded and decoded as `stored` would; never recomputed here"
+    path = results_dir()/f'{name}.json'
+    if not path.exists(): raise FileNotFoundError(f"{path} is missing: run the lesson that stores {name!r} first")
+    doc = json.loads(path.read_text())
+    print(f"{name}: another lesson's stored result (computed {doc['date']} in {doc['seconds']:.0f} s)")
+    return _decode(doc['result'])
 
 # %% ../nbs/library/recipes.ipynb #babe38e0
 def benchmark(ml:MovieLens|None=None,    # the data; default `load_movielens()`
