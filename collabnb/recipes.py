@@ -19,9 +19,9 @@ from .search import search, best_params
 
 # %% auto #0
 __all__ = ['HEADS', 'ARCHS', 'WD_SCALE', 'SPACES', 'START', 'MODELS', 'SEARCHED', 'RANKING_MODELS', 'build', 'space_of',
-           'start_of', 'settings_of', 'from_settings', 'settings_run', 'search_recipe', 'searched', 'best_settings',
-           'at_bound', 'reported', 'search_table', 'fit_settings', 'recipe', 'recipe_settings', 'recipe_run',
-           'book_run', 'stored_by', 'benchmark', 'bench_table']
+           'start_of', 'space_table', 'settings_of', 'from_settings', 'settings_run', 'search_recipe', 'searched',
+           'best_settings', 'at_bound', 'reported', 'search_table', 'fit_settings', 'recipe', 'recipe_settings',
+           'recipe_run', 'book_run', 'stored_by', 'benchmark', 'bench_table']
 
 # %% ../nbs/library/recipes.ipynb #47d92588
 HEADS = {'sigmoid (0, 5.5)': lambda d: SigmoidRange(0, 5.5), 'none': lambda d: nn.Identity(),
@@ -80,6 +80,15 @@ def space_of(name:str) -> dict:
 def start_of(name:str) -> dict:
     "The first trial of recipe `name`'s search: `START` without the settings it fixes"
     return {k: v for k, v in START[_kind(name)].items() if k in space_of(name)}
+
+# %% ../nbs/library/recipes.ipynb #94a4ca42
+def space_table(names:dict, # column title -> recipe name, e.g. `{'the nets': 'net'}`
+               ) -> pd.DataFrame:
+    "The ranges each named recipe's search draws from: a row per setting, a column per recipe"
+    def show(kind, *spec):
+        if kind == 'cat': return ', '.join(map(str, spec[0]))
+        return f"{spec[0]} to {spec[1]}" + (', log scale' if len(spec) > 2 and spec[2] else '')
+    return pd.DataFrame({title: {k: show(*v) for k, v in space_of(name).items()} for title, name in names.items()}).fillna('')
 
 # %% ../nbs/library/recipes.ipynb #e3e9b239
 _MODEL_KEYS = ('arch', 'head', 'n_factors', 'nh', 'p1', 'p2', 'decay_biases')
