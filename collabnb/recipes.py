@@ -20,8 +20,8 @@ from .search import search, best_params
 # %% auto #0
 __all__ = ['HEADS', 'ARCHS', 'WD_SCALE', 'SPACES', 'START', 'MODELS', 'SEARCHED', 'RANKING_MODELS', 'build', 'space_of',
            'start_of', 'settings_of', 'from_settings', 'settings_run', 'search_recipe', 'searched', 'best_settings',
-           'reported', 'search_table', 'fit_settings', 'recipe', 'recipe_settings', 'recipe_run', 'book_run',
-           'benchmark', 'bench_table']
+           'at_bound', 'reported', 'search_table', 'fit_settings', 'recipe', 'recipe_settings', 'recipe_run',
+           'book_run', 'benchmark', 'bench_table']
 
 # %% ../nbs/library/recipes.ipynb #47d92588
 HEADS = {'sigmoid (0, 5.5)': lambda d: SigmoidRange(0, 5.5), 'none': lambda d: nn.Identity(),
@@ -148,6 +148,23 @@ def searched(name:str,           # a key of `SEARCHED`
 def best_settings(name:str, trials:pd.DataFrame) -> dict:
     "The settings of the best trial of recipe `name`'s search"
     return settings_of(name, best_params(trials, space_of(name)))
+
+# %% ../nbs/library/recipes.ipynb #1f06a1fc
+def at_bound(best:dict|pd.Series, # a trial's settings, e.g. the best row of `searched(name)`
+             space:dict,          # its search space, from `space_of`
+            ) -> str:             # the flagged settings, e.g. 'lr=0.00313, bs=256' ('' if none)
+    "The settings of `best` within a tenth of their range (log scale for a log range; 1 for an int) of a bound of `space`, or at the smallest or largest batch size"
+    flags = []
+    for k, (kind, *spec) in space.items():
+        x = best[k]
+        if kind == 'cat':
+            if k == 'bs' and x in (spec[0][0], spec[0][-1]): flags.append(f'bs={x}')
+            continue
+        lo, hi, log = spec[0], spec[1], (spec[2] if len(spec) > 2 else False)
+        f = (np.log(x / lo) / np.log(hi / lo)) if log else (x - lo) / (hi - lo)
+        if (kind == 'int' and min(x - lo, hi - x) <= 1) or (kind == 'float' and min(f, 1 - f) < 0.1):
+            flags.append(f'{k}={x:.3g}' if kind == 'float' else f'{k}={x}')
+    return ', '.join(flags)
 
 # %% ../nbs/library/recipes.ipynb #9e44bb74
 def reported(name:str,               # a key of `SEARCHED`
