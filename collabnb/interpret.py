@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_interpretation.ipynb #13681dc8
 from __future__ import annotations
-from typing import NamedTuple
+from dataclasses import dataclass
 import numpy as np, pandas as pd, torch
 import torch.nn.functional as F
 from torch import nn, Tensor
@@ -40,10 +40,11 @@ def bias_table(model:nn.Module,   # a model with bias tables (collabnb or fastai
     return df.sort_values('bias', kind='stable')
 
 # %% ../nbs/08_interpretation.ipynb #35603b1e
-class PCAResult(NamedTuple):
+@dataclass(frozen=True)
+class PCAResult:
     """Principal components of some rows, in three fields: `coords` (n, k), each row's position along the first `k` \
 components; `components` (k, d), the unit directions, largest variance first; `explained` (k,), the share of the \
-total variance along each direction (sklearn's `explained_variance_ratio_`)"""
+total variance along each direction"""
     coords: Tensor      # (n, k): each row's position along the first `k` components
     components: Tensor  # (k, d): unit directions, largest variance first
     explained: Tensor   # (k,): share of the total variance along each direction (sklearn's `explained_variance_ratio_`)

@@ -36,13 +36,14 @@ def sheet_objective(grid:np.ndarray, shapes:dict, wd:float=0.):
     rated, y = ~np.isnan(grid), np.nan_to_num(grid)
     def loss(x):
         f = _unpack(x, shapes)
-        pred = f['user_factors'] @ f['movie_factors'] + (f['user_bias'][:, None] + f['movie_bias'] if 'user_bias' in f else 0)
+        U, M = f['user_factors'], f['movie_factors']
+        pred = U @ M + (f['user_bias'][:, None] + f['movie_bias'] if 'user_bias' in f else 0)
         r = (pred - y)*rated                                    # errors on the rated cells, 0 elsewhere
         rmse = np.sqrt((r**2).sum()/rated.sum())
         G = r/(rated.sum()*rmse)                                # d rmse / d pred
-        grads = dict(user_factors=G @ f['movie_factors'].T + 2*wd*f['user_factors'],
-                     movie_factors=f['user_factors'].T @ G + 2*wd*f['movie_factors'], user_bias=G.sum(1), movie_bias=G.sum(0))
-        penalty = wd*((f['user_factors']**2).sum() + (f['movie_factors']**2).sum())
+        grads = dict(user_factors=G @ M.T + 2*wd*U, movie_factors=U.T @ G + 2*wd*M,   # the chain rule through U @ M
+                     user_bias=G.sum(1), movie_bias=G.sum(0))
+        penalty = wd*((U**2).sum() + (M**2).sum())
         return rmse + penalty, np.concatenate([grads[k].ravel() for k in shapes])
     return loss
 
@@ -64,4 +65,3 @@ def solve_grid(grid:np.ndarray,                  # (users, movies) ratings, NaN 
     def log(intermediate_result): losses.append(intermediate_result.fun)
     res = minimize(loss, x0, jac=True, method='L-BFGS-B', callback=log, options=dict(maxiter=maxiter))
     return _unpack(res.x, shapes), np.array(losses)
-
