@@ -15,7 +15,7 @@ from .learner import evaluating, fit, torch_threads, _optimizer, _schedule
 from .features import DaySlots, feature_sizes, holdout, movie_features, neighbour_tables, user_features
 
 # %% auto #0
-__all__ = ['cross_entropy', 'star_loss', 'RatingClasses', 'MetaBias', 'MetaNet', 'ImplicitBias', 'UserDays', 'ItemNeighbours', 'AutoRec', 'fit_autorec', 'Blend', 'blend_weights', 'fit_blend', 'AUTOREC', 'BLENDS', 'AUTOREC_GRID', 'trained', 'calibration', 'beyond_models', 'every_model', 'beyond_benchmark', 'new_user_evidence', 'autorec_search', 'blend_candidates']
+__all__ = ['cross_entropy', 'star_loss', 'RatingClasses', 'MetaBias', 'MetaNet', 'ImplicitBias', 'UserDays', 'ItemNeighbours', 'AutoRec', 'fit_autorec', 'Blend', 'blend_weights', 'fit_blend', 'AUTOREC', 'BLENDS', 'AUTOREC_GRID', 'trained', 'calibration', 'beyond_models', 'every_model', 'beyond_benchmark', 'new_user_evidence', 'day_group_evidence', 'plot_benchmark', 'autorec_search', 'blend_candidates']
 
 # %% ../nbs/13_beyond_the_dot_product.ipynb #4944b244
 def cross_entropy(logits:Tensor,   # (bs, n_classes) raw scores
@@ -386,6 +386,45 @@ def new_user_evidence(ml:MovieLens,              # the ratings, with the users' 
     runs = {s: run(s) for s in seeds}
     return {k: Evidence(k, tuple(seeds), np.array([runs[s][k] for s in seeds]), np.full(len(seeds), np.nan))
             for k in runs[seeds[0]]}
+
+# %% ../nbs/library/benchmark.ipynb #217dc0da
+def day_group_evidence(ml:MovieLens,             # the ratings, with their timestamps
+                       seeds:tuple=REPORT_SEEDS,  # split seeds
+                       progress:bool=True,        # a progress bar over the seeds
+                      ) -> dict:                  # 'meta, one day' ... 'meta & days, several days' -> `Evidence`
+    "`meta` and `meta & days` on each split, scored apart on the validation ratings of users who rated on one day and on several"
+    several_days = ml.ratings.assign(day=ml.ratings.timestamp // 86400).groupby('user').day.nunique() > 1
+    models, out = beyond_models(), {}
+    for s in (progress_bar(seeds) if progress else seeds):
+        d = split_random(ml, seed=s)
+        several = torch.tensor(several_days.reindex(d.user_ids).to_numpy())[d.x_valid[:, 0]]   # each validation rating's user
+        for name in ('meta', 'meta & days'):
+            with evaluating(m := models[name](d, s)): sq = (m(d.x_valid) - d.y_valid)**2
+            for g, sel in (('one day', ~several), ('several days', several)):
+                out.setdefault(f'{name}, {g}', []).append(sq[sel].mean().sqrt().item())
+    return {k: Evidence(k, tuple(seeds), np.array(v), np.full(len(v), np.nan)) for k, v in out.items()}
+
+# %% ../nbs/library/benchmark.ipynb #e9ef40e5
+_COURSE = ('bias', 'dot', 'net', 'fastai book recipe')
+def plot_benchmark(ev:dict,                    # name -> `Evidence`, as `beyond_benchmark` returns it
+                   weights:pd.DataFrame,       # one row per (seed, blend): each member's weight
+                   leave_out:tuple=('classes (arg-max star)',),   # models not drawn
+                  ) -> pd.Series:              # the best blend's mean weight per member
+    "Every model's RMSE over the seeds, and the weights of the blend named 'blend'"
+    import matplotlib.pyplot as plt   # only when drawing
+    shown = sorted((k for k in ev if k not in leave_out), key=lambda k: -ev[k].mean)
+    colour = lambda k: 'C1' if k.startswith(('blend', 'bias +')) else 'C7' if k in _COURSE else 'C0'
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.5), gridspec_kw=dict(width_ratios=(3, 2)))
+    means = [ev[k].mean for k in shown]
+    a1.errorbar(means, range(len(shown)), xerr=[ev[k].sd for k in shown], fmt='none', ecolor='0.7')
+    a1.scatter(means, range(len(shown)), c=[colour(k) for k in shown], zorder=3)
+    a1.set(yticks=range(len(shown)), yticklabels=shown, xlabel='valid RMSE, mean ± sd over split seeds 0-4',
+           title='Lower is better: blends orange, new models blue, course and book grey')
+    w = weights[weights.blend == 'blend'].drop(columns=['seed', 'blend']).dropna(axis=1)
+    a2.barh(w.columns, w.mean(), xerr=[w.mean() - w.min(), w.max() - w.mean()], color='C1', ecolor='0.5')
+    a2.set(xlabel="weight (bar: mean, whisker: the seeds' range)", title="The best blend's weights")
+    plt.tight_layout()
+    return w.mean()
 
 # %% ../nbs/library/benchmark.ipynb #9d80c637
 AUTOREC_GRID = dict(hidden=(100, 300, 500), l2=(3e-4, 1e-3, 3e-3), epochs=(10, 20))   # `autorec_search`'s grid
