@@ -73,11 +73,11 @@ def split_random(data:MovieLens|pd.DataFrame, # MovieLens, or ratings with colum
                  seed:int=42,                  # seeds the shuffle
                 ) -> CollabData:
     "Hold out a random `valid_pct` of the ratings"
-    ml = as_movielens(data)
+    ml = as_movielens(data)   # a DataFrame is checked and wrapped, as the file was
     n = len(ml.ratings)
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(check_seed(seed)))
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(check_seed(seed)))   # check_seed: a whole number
     valid = np.zeros(n, dtype=bool)
-    valid[perm[:held_out(valid_pct, n)].numpy()] = True
+    valid[perm[:held_out(valid_pct, n)].numpy()] = True   # held_out: round(valid_pct * n), once valid_pct is checked
     return _collab_data(ml, valid)
 
 def split_users(data:MovieLens|pd.DataFrame, # MovieLens, or ratings with columns user, movie, rating

@@ -163,6 +163,20 @@ def plot(self:Comparison, ax=None,
            title=f"{self.winner + ' is better' if self.winner else 'within the noise'} over {len(self.diff)} seeds")
     return ax
 
+# %% ../nbs/library/evidence.ipynb #8ad87015
+@patch
+def plot_band(self:Comparison, ax=None):
+    "The per-seed differences `a − b`, their mean, and the band of `needed` standard errors around it, against 0"
+    import matplotlib.pyplot as plt
+    if ax is None: _, ax = plt.subplots(figsize=(5, 2.5))
+    ax.plot(self.diff, np.zeros_like(self.diff), 'o', alpha=0.6, label=f'{self.a.name} − {self.b.name}, each seed')
+    ax.errorbar(self.mean, 0.4, xerr=self.needed * self.se, fmt='s', capsize=6, label=f'mean ± {self.needed:.2f} s.e.')
+    ax.axvline(0, color='grey', ls='--')
+    ax.set(yticks=[], ylim=(-0.5, 1.2), xlabel='difference in valid RMSE',
+           title=f"{self.t:.1f} standard errors from 0: {self.winner + ' is better' if self.winner else 'within the noise'}")
+    ax.legend(loc='upper left', fontsize=8)
+    return ax
+
 # %% ../nbs/library/evidence.ipynb #11a2a428
 def evidence_table(evidence:list,  # `Evidence` of each recipe, on the same seeds
                   ) -> pd.DataFrame:
