@@ -4,14 +4,14 @@
 
 # %% ../nbs/library/recipes.ipynb #00888749
 from __future__ import annotations
-import contextlib, io, re, warnings
+import contextlib, io, json, re, warnings
 import numpy as np, pandas as pd, torch
 from torch import nn
 from .data import CollabData, load_movielens
 from .readers import MovieLens
 from .models import (DotProduct, DotProductBias, EmbeddingNet, SigmoidRange, ScaledTanh, Clamp, LearnableRange,
                              MeanShift, emb_sz_rule)
-from .evidence import REPORT_SEEDS, TUNING_SEED, Evidence, over_seeds, trainer, stored
+from .evidence import REPORT_SEEDS, TUNING_SEED, Evidence, over_seeds, trainer, stored, results_dir, _decode
 from .adapters import book_recipe
 from .learner import WD_MODES, fit
 from .ranking import RANKERS, ranking_recipe
@@ -19,9 +19,9 @@ from .search import search, best_params
 
 # %% auto #0
 __all__ = ['HEADS', 'ARCHS', 'WD_SCALE', 'SPACES', 'START', 'MODELS', 'SEARCHED', 'RANKING_MODELS', 'build', 'space_of',
-           'start_of', 'settings_of', 'from_settings', 'settings_run', 'search_recipe', 'searched', 'best_settings',
-           'at_bound', 'reported', 'search_table', 'fit_settings', 'recipe', 'recipe_settings', 'recipe_run',
-           'book_run', 'benchmark', 'bench_table']
+           'start_of', 'space_table', 'settings_of', 'from_settings', 'settings_run', 'search_recipe', 'searched',
+           'best_settings', 'at_bound', 'reported', 'search_table', 'fit_settings', 'recipe', 'recipe_settings',
+           'recipe_run', 'book_run', 'stored_by', 'benchmark', 'bench_table']
 
 # %% ../nbs/library/recipes.ipynb #47d92588
 HEADS = {'sigmoid (0, 5.5)': lambda d: SigmoidRange(0, 5.5), 'none': lambda d: nn.Identity(),
@@ -80,6 +80,15 @@ def space_of(name:str) -> dict:
 def start_of(name:str) -> dict:
     "The first trial of recipe `name`'s search: `START` without the settings it fixes"
     return {k: v for k, v in START[_kind(name)].items() if k in space_of(name)}
+
+# %% ../nbs/library/recipes.ipynb #94a4ca42
+def space_table(names:dict, # column title -> recipe name, e.g. `{'the nets': 'net'}`
+               ) -> pd.DataFrame:
+    "The ranges each named recipe's search draws from: a row per setting, a column per recipe"
+    def show(kind, *spec):
+        if kind == 'cat': return ', '.join(map(str, spec[0]))
+        return f"{spec[0]} to {spec[1]}" + (', log scale' if len(spec) > 2 and spec[2] else '')
+    return pd.DataFrame({title: {k: show(*v) for k, v in space_of(name).items()} for title, name in names.items()}).fillna('')
 
 # %% ../nbs/library/recipes.ipynb #e3e9b239
 _MODEL_KEYS = ('arch', 'head', 'n_factors', 'nh', 'p1', 'p2', 'decay_biases')
@@ -260,6 +269,16 @@ def book_run(ml:MovieLens|pd.DataFrame,  # the ratings
             with learn.no_bar(): mse = float(learn.validate()[0])
         return mse**0.5, seconds
     return run
+
+# %% ../nbs/library/recipes.ipynb #1e1c99be
+def stored_by(name:str, # a result another lesson stores with `stored`, e.g. '09b_fastai_loader/arms'
+             ):
+    "Another lesson's stored result, loaded and decoded as `stored` would; never recomputed here"
+    path = results_dir()/f'{name}.json'
+    if not path.exists(): raise FileNotFoundError(f"{path} is missing: run the lesson that stores {name!r} first")
+    doc = json.loads(path.read_text())
+    print(f"{name}: another lesson's stored result (computed {doc['date']} in {doc['seconds']:.0f} s)")
+    return _decode(doc['result'])
 
 # %% ../nbs/library/recipes.ipynb #babe38e0
 def benchmark(ml:MovieLens|None=None,    # the data; default `load_movielens()`
