@@ -96,7 +96,7 @@ def with_rows(model:nn.Module,   # a collabnb model, or fastai's `EmbeddingDotBi
     f[idx], b[idx] = factors, bias
     return m
 
-# %% ../nbs/library/placer.ipynb #c701fb36
+# %% ../nbs/library/placer.ipynb #c4d2cfbe
 def _rating_scale_step(head:nn.Module, a:Tensor, c:Tensor, r:Tensor, w:Tensor, p:Tensor, lam:float) -> Tensor:
     "One Gauss–Newton step on `sum((head(a @ w + c) - r)**2) + lam * |w - p|**2`"
     s = (a @ w + c).requires_grad_()
