@@ -149,7 +149,7 @@ def _emb_sheet(ws, grid:pd.DataFrame, uf:np.ndarray, mf:np.ndarray, ub:np.ndarra
     for j in range(2, max(C.values()) + 1): ws.column_dimensions[get_column_letter(j)].width = 6 if j < L else 7
     ws.column_dimensions['B'].width = 8
     ws.column_dimensions[get_column_letter(C['prediction'])].width = 10
-    for f in range(k): ws.column_dimensions[get_column_letter(C[f'one-hot·U f{f+1}'])].width = 9
+    for f in range(k): ws.column_dimensions[get_column_letter(C[f'one-hot·U f{f+1}'])].width = 13   # one line: 'one-hot·U f1'
     ws.freeze_panes = ws.cell(row=5, column=L)
     return dict(objective='B1', changing=[t.replace('$', '') for t in tables])
 

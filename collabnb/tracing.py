@@ -106,6 +106,7 @@ def race_plot(ax,                  # matplotlib axes to draw on
               a_range:tuple,       # (smallest, largest) slope shown
               b_range:tuple,       # (smallest, largest) intercept shown
               levels:list,         # loss values of the contour lines
+              steps:bool=True,     # also draw every step, faintly (False: only each epoch's end)
              ):
     "Contours of the loss over `a_range` × `b_range`, labelled, and every run's path over them from its start"
     A, B = np.meshgrid(np.linspace(*a_range, 200), np.linspace(*b_range, 200))
@@ -114,7 +115,7 @@ def race_plot(ax,                  # matplotlib axes to draw on
     for rule, d in runs.items():
         c, m, ls = _STYLE.get(rule, ('k', '.', '-'))
         ends = d.groupby('epoch').tail(1)   # each epoch's last step
-        ax.plot(np.r_[d.a.iloc[0], d.new_a], np.r_[d.b.iloc[0], d.new_b], lw=0.6, alpha=0.35, color=c)
+        if steps: ax.plot(np.r_[d.a.iloc[0], d.new_a], np.r_[d.b.iloc[0], d.new_b], lw=0.6, alpha=0.35, color=c)
         ax.plot(np.r_[d.a.iloc[0], ends.new_a], np.r_[d.b.iloc[0], ends.new_b], marker=m, ls=ls, ms=5, lw=1.6, color=c,
                 label=rule)
     ax.set(xlim=a_range, ylim=b_range, xlabel='a (slope)', ylabel='b (intercept)')
