@@ -47,6 +47,7 @@ def sheet_objective(grid:np.ndarray, shapes:dict, wd:float=0.):
         return rmse + penalty, np.concatenate([grads[k].ravel() for k in shapes])
     return loss
 
+# %% ../nbs/07_spreadsheets.ipynb #395082db
 def solve_grid(grid:np.ndarray,                  # (users, movies) ratings, NaN where none
                user_factors:np.ndarray,          # (users, k) starting factors
                movie_factors:np.ndarray,         # (k, movies) starting factors
