@@ -15,7 +15,7 @@ from .learner import evaluating, fit, torch_threads, _optimizer, _schedule
 from .features import DaySlots, feature_sizes, holdout, movie_features, neighbour_tables, user_features
 
 # %% auto #0
-__all__ = ['cross_entropy', 'star_loss', 'RatingClasses', 'MetaBias', 'MetaNet', 'ImplicitBias', 'UserDays', 'ItemNeighbours', 'AutoRec', 'fit_autorec', 'Blend', 'blend_weights', 'fit_blend', 'AUTOREC', 'BLENDS', 'AUTOREC_GRID', 'trained', 'calibration', 'beyond_models', 'every_model', 'beyond_benchmark', 'new_user_evidence', 'day_group_evidence', 'plot_benchmark', 'autorec_search', 'blend_candidates']
+__all__ = ['cross_entropy', 'star_loss', 'RatingClasses', 'MetaBias', 'MetaNet', 'ImplicitBias', 'UserDays', 'ItemNeighbours', 'AutoRec', 'fit_autorec', 'Blend', 'blend_weights', 'fit_blend', 'AUTOREC', 'BLENDS', 'AUTOREC_GRID', 'trained', 'calibration', 'beyond_models', 'model_settings', 'every_model', 'beyond_benchmark', 'new_user_evidence', 'day_group_evidence', 'plot_benchmark', 'autorec_search', 'blend_candidates']
 
 # %% ../nbs/13_beyond_the_dot_product.ipynb #4944b244
 def cross_entropy(logits:Tensor,   # (bs, n_classes) raw scores
@@ -303,6 +303,17 @@ def beyond_models() -> dict:
     "name -> `train(data, seed)`: the course's recipes (`MODELS`) and lesson 13's models, with their chosen settings"
     course = {name: trained(lambda d, name=name: recipe(name, d)[0], **fit_settings(name)) for name in MODELS}
     return course | {name: trained(make, loop, **kw) for name, (make, loop, kw) in _BEYOND.items()}
+
+# %% ../nbs/library/benchmark.ipynb #e6de9831
+_CHOSEN = dict(bias='own search (05b)', dot='own search (05b)', net='own search (05b)', knn='fixed (k=40, shrink=100)',
+               autorec='grid of 18, split 42', **{'meta net': "the net's search"})
+
+def model_settings() -> pd.DataFrame:
+    "Each model of `beyond_models`: the settings it trains with, and how they were chosen"
+    kws = {n: fit_settings(n) for n in MODELS} | {n: kw for n, (_, _, kw) in _BEYOND.items()}
+    show = lambda kw: ', '.join(f"{k}={getattr(v, '__name__', v)}" for k, v in kw.items()) or 'nothing trained'
+    return pd.DataFrame({'settings': {n: show(kw) for n, kw in kws.items()},
+                         'chosen by': {n: _CHOSEN.get(n, 'shared, split 42') for n in kws}})
 
 # %% ../nbs/library/benchmark.ipynb #e63e99d7
 def _member(train, data:CollabData, part:CollabData, seed:int) -> tuple:

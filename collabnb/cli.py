@@ -378,14 +378,27 @@ def _message(e:BaseException) -> str:
 
 def _interrupt(signum, frame): raise KeyboardInterrupt(signum)
 
+def _ctrl_c(signum, frame):
+    "Ctrl-C: raise it, and again every half second while it is swallowed (a library's bare `except:`, fastprogress's among them)"
+    if hasattr(signal, 'setitimer'): signal.setitimer(signal.ITIMER_REAL, 0.5)
+    raise KeyboardInterrupt(signum)
+
+def _ctrl_c_again(signum, frame):
+    "The half second is up: raise Ctrl-C again, unless it is on its way out (cleanup code is handling it)"
+    if sys.exc_info()[0] is None: _ctrl_c(signal.SIGINT, frame)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+
 @contextlib.contextmanager
 def _stops_cleanly():
-    "SIGTERM stops the command as Ctrl-C does (cleanup runs); the previous handler is put back after"
-    try: old = signal.signal(signal.SIGTERM, _interrupt)
-    except ValueError: old = None   # not the main thread: leave signals alone
+    "SIGTERM stops the command as Ctrl-C does (cleanup runs); a swallowed Ctrl-C comes back; the previous handlers are put back after"
+    handlers = {signal.SIGTERM: _interrupt, signal.SIGINT: _ctrl_c}
+    if hasattr(signal, 'setitimer'): handlers[signal.SIGALRM] = _ctrl_c_again
+    try: old = {s: signal.signal(s, h) for s, h in handlers.items()}
+    except ValueError: old = {}   # not the main thread: leave signals alone
     try: yield
     finally:
-        if old is not None: signal.signal(signal.SIGTERM, old)
+        if old and hasattr(signal, 'setitimer'): signal.setitimer(signal.ITIMER_REAL, 0)   # the interrupt has arrived
+        for s, h in old.items(): signal.signal(s, h)
 
 def _tolerant_output():
     "Escape what the terminal's encoding cannot show (`PYTHONIOENCODING=ascii`) instead of failing"

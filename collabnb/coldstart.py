@@ -7,7 +7,8 @@ from __future__ import annotations
 import pandas as pd, torch
 from torch import nn, Tensor
 from .data import CollabData
-from .placer import Placer, _tables, fit_placer, trained_index, with_rows   # the placer machinery (library: placer)
+from .placer import (Placer, _rating_scale_step, _tables, fit_placer, trained_index,   # the placer machinery
+                             with_rows)                                                        # (library: placer)
 
 # %% auto #0
 __all__ = ['fallback', 'mean_row', 'fold_in']
@@ -31,22 +32,13 @@ def mean_row(model:nn.Module,   # a trained model with biases
     return f[idx].mean(0), b[idx].mean()
 
 # %% ../nbs/10_cold_start.ipynb #45faeccd
-def _rating_scale_step(head:nn.Module, a:Tensor, c:Tensor, r:Tensor, w:Tensor, p:Tensor, lam:float) -> Tensor:
-    "One Gauss–Newton step on `sum((head(a @ w + c) - r)**2) + lam * |w - p|**2`"
-    s = (a @ w + c).requires_grad_()
-    out = head(s)
-    slope, = torch.autograd.grad(out.sum(), s)                          # head'(s): the head acts elementwise
-    j = slope[:, None] * a                                               # (n, k+1): d out / d w
-    g = j.T @ (out.detach() - r) + lam * (w - p)                         # half the gradient
-    return w - torch.linalg.solve(j.T @ j + lam * torch.eye(len(w)), g)
-
 def fold_in(model:nn.Module,          # a trained model with biases
             data:CollabData,          # the split it was trained on (for the vocabularies)
             ratings:pd.DataFrame,     # the new user's ratings: columns movie (raw id), rating
             prior:tuple|None=None,    # (factors, bias) to shrink towards; None: `fallback`
             lam:float=10.,            # pull towards `prior`: larger keeps the row closer to it
             of:str='user',            # fold in a user (ratings by movie) or a movie (ratings by user)
-            steps:int=0,              # Gauss–Newton steps on the rating scale after the logit-scale solve
+            steps:int=0,              # optional Gauss–Newton steps on the rating scale after it (library: placer)
            ) -> tuple:                # factors `(k,)`, bias `()`
     "A new user's (or movie's) factors and bias with the other side fixed: ridge towards `prior` through the head"
     other = ('movie', 'user')[data.side(of)]

@@ -95,3 +95,13 @@ def with_rows(model:nn.Module,   # a collabnb model, or fastai's `EmbeddingDotBi
     f, b = _tables(m, data, of)                                         # views of the copy's weights
     f[idx], b[idx] = factors, bias
     return m
+
+# %% ../nbs/library/placer.ipynb #c4d2cfbe
+def _rating_scale_step(head:nn.Module, a:Tensor, c:Tensor, r:Tensor, w:Tensor, p:Tensor, lam:float) -> Tensor:
+    "One Gauss–Newton step on `sum((head(a @ w + c) - r)**2) + lam * |w - p|**2`"
+    s = (a @ w + c).requires_grad_()
+    out = head(s)
+    slope, = torch.autograd.grad(out.sum(), s)                          # head'(s): the head acts elementwise
+    j = slope[:, None] * a                                               # (n, k+1): d out / d w
+    g = j.T @ (out.detach() - r) + lam * (w - p)                         # half the gradient
+    return w - torch.linalg.solve(j.T @ j + lam * torch.eye(len(w)), g)

@@ -19,7 +19,7 @@ __all__ = ['RANKERS', 'RATING_MODELS', 'IMPLICIT', 'RANK_SPACES', 'RANK_START', 
            'score_matrix', 'top_k', 'per_user', 'catalogue', 'evaluate', 'ScoreModel', 'Popular', 'RandomScores',
            'DampedMean', 'BPR', 'bpr_loss', 'IALS', 'als_step', 'als_step_cg', 'fit_ials', 'ranking_recipe',
            'train_ranker', 'RankHistory', 'FactorScores', 'implicit_model', 'make_ranker', 'rank_search', 'best_of',
-           'rank_benchmark', 'rank_evidence']
+           'rank_benchmark', 'rank_evidence', 'blend_rank_run']
 
 # %% ../nbs/library/ranking.ipynb #ca7d66df
 @dataclass(repr=False)
@@ -480,3 +480,30 @@ def rank_evidence(table:pd.DataFrame,   # `rank_benchmark(...)['table']`
     t = table[(table.k == k) & (table.threshold == threshold)].sort_values('seed')
     return {m: Evidence(m, tuple(g.seed), g[metric].to_numpy(float), g.seconds.to_numpy(float))
             for m, g in t.groupby('model', sort=False)}
+
+# %% ../nbs/library/ranking.ipynb #4ae707eb
+class _Scores(nn.Module):
+    "A score matrix computed once, judged at several thresholds"
+    def __init__(self, s:Tensor): super().__init__(); self.s = s
+    def score_matrix(self, users:Tensor|None=None) -> Tensor: return self.s if users is None else self.s[users]
+
+def blend_rank_run(ml,                              # the ratings
+                   blend:str='blend without days',  # a key of lesson 13's `BLENDS`
+                   seeds:tuple=(0, 1, 2, 3, 4),
+                   thresholds:tuple=(1., 4., 5.),   # relevant: held-out rating ≥ this
+                   k:int=10,
+                   progress:bool=True,
+                  ) -> pd.DataFrame:                # one row per (seed, threshold), as in `rank_benchmark`'s table
+    "Lesson 13's blend `blend`, fitted by `fit_blend` on each split, judged as top-`k` lists"
+    from collabnb.data import split_random
+    from collabnb.beyond import BLENDS, beyond_models, fit_blend   # here, not at the top: `beyond` imports this module's users
+    from fastprogress.fastprogress import progress_bar
+    members = {n: beyond_models()[n] for n in BLENDS[blend]}
+    rows = []
+    for seed in (progress_bar(seeds, leave=True) if progress else seeds):
+        data = split_random(ml, seed=seed)
+        t0 = time.process_time(); b = fit_blend(members, data, seed=seed); secs = time.process_time() - t0
+        scores = _Scores(score_matrix(b, data.n_users, data.n_movies))
+        rows += [dict(seed=seed, model=blend, k=k, threshold=t, seconds=secs, **evaluate(scores, data, k, protocol(data, t)))
+                 for t in thresholds]
+    return pd.DataFrame(rows)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/library/scaling.ipynb #47eff4b3
 from __future__ import annotations
-import math, os, resource, time
+import contextlib, math, os, resource, time
 import numpy as np, pandas as pd, torch
 from .data import CollabData
 from .models import DotProductBias, SigmoidRange
@@ -12,7 +12,7 @@ from .learner import fit
 from .rowwise import auto_rowwise
 
 # %% auto #0
-__all__ = ['ML_100K', 'ML_25M', 'ml_shape', 'planted_collab', 'step_seconds', 'per_step', 'epoch_run']
+__all__ = ['ML_100K', 'ML_25M', 'ml_shape', 'planted_collab', 'step_seconds', 'per_step', 'epoch_run', 'adam_eps']
 
 # %% ../nbs/library/scaling.ipynb #cb9ba36b
 ML_100K, ML_25M = (100_000, 943, 1_682), (25_000_095, 162_541, 59_047)  # ratings, users, movies
@@ -123,3 +123,15 @@ def epoch_run(data:CollabData,     # the split to train on
     return dict(ratings=len(data.y_train), rowwise=bool(path), epochs=epochs, cpu_seconds=cpu, ratings_per_s=epochs * len(data.y_train) / cpu,
                 valid_rmse=h.rmse, peak_gib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
                 load=(load0 + os.getloadavg()[0]) / 2)
+
+# %% ../nbs/library/scaling.ipynb #03502032
+@contextlib.contextmanager
+def adam_eps(eps:float):   # the `eps` both of `fit`'s optimizers use inside the block
+    "Inside the block, `fit`'s dense AdamW and `RowAdamW` default to `eps` (`fit` itself takes no `eps`)"
+    from functools import partialmethod
+    from unittest import mock
+    from collabnb.learner import _Adam
+    from collabnb.rowwise import RowAdamW
+    with mock.patch.object(_Adam, '__init__', partialmethod(_Adam.__init__, eps=eps)), \
+         mock.patch.object(RowAdamW, '__init__', partialmethod(RowAdamW.__init__, eps=eps)):
+        yield
