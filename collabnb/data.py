@@ -28,12 +28,11 @@ def crosstab(ratings:pd.DataFrame, # columns user, movie, rating
              n_movies:int=15,       # the most rated movies
             ) -> pd.DataFrame:
     "The ratings of the `n_users` most active users (rows) for the `n_movies` most rated movies (columns), NaN if none"
-    def top(col, n):
-        counts = ratings[col].value_counts().rename_axis(col).reset_index()
-        return counts.sort_values(['count', col], ascending=[False, True])[col][:n]
+    def top(col, n):   # the n ids with the most ratings; on a tie, the smaller id first (whatever the file's order)
+        return ratings.groupby(col).size().sort_values(ascending=False, kind='stable').index[:n]
     u, m = top('user', n_users), top('movie', n_movies)
     sub = ratings[ratings.user.isin(u) & ratings.movie.isin(m)]
-    return sub.pivot(index='user', columns='movie', values='rating').reindex(index=u.to_numpy(), columns=m.to_numpy())
+    return sub.pivot(index='user', columns='movie', values='rating').reindex(index=u, columns=m)
 
 # %% ../nbs/00_data.ipynb #e6099217
 @dataclass(repr=False)
@@ -68,6 +67,7 @@ def _collab_data(ml:MovieLens, valid:np.ndarray) -> CollabData:
     v = torch.tensor(valid, dtype=torch.bool)
     return CollabData(x[~v], y[~v], x[v], y[v], users, movies, ml)
 
+# %% ../nbs/00_data.ipynb #a72c9a5a
 def split_random(data:MovieLens|pd.DataFrame, # MovieLens, or ratings with columns user, movie, rating
                  valid_pct:float=0.2,          # share of the ratings held out for validation
                  seed:int=42,                  # seeds the shuffle
@@ -80,6 +80,7 @@ def split_random(data:MovieLens|pd.DataFrame, # MovieLens, or ratings with colum
     valid[perm[:held_out(valid_pct, n)].numpy()] = True   # held_out: round(valid_pct * n), once valid_pct is checked
     return _collab_data(ml, valid)
 
+# %% ../nbs/00_data.ipynb #128873b0
 def split_users(data:MovieLens|pd.DataFrame, # MovieLens, or ratings with columns user, movie, rating
                 valid_pct:float=0.1,          # share of the *users* held out, with all their ratings
                 seed:int=42,                  # seeds the choice of users
