@@ -38,7 +38,7 @@ def fold_in(model:nn.Module,          # a trained model with biases
             prior:tuple|None=None,    # (factors, bias) to shrink towards; None: `fallback`
             lam:float=10.,            # pull towards `prior`: larger keeps the row closer to it
             of:str='user',            # fold in a user (ratings by movie) or a movie (ratings by user)
-            steps:int=0,              # optional Gauss–Newton steps on the rating scale after it (library: placer)
+            steps:int=0,              # further refinement steps (library: placer); 0 here
            ) -> tuple:                # factors `(k,)`, bias `()`
     "A new user's (or movie's) factors and bias with the other side fixed: ridge towards `prior` through the head"
     other = ('movie', 'user')[data.side(of)]

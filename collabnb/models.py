@@ -123,7 +123,7 @@ class MeanShift(nn.Module):
 
 # %% ../nbs/05_mini_net.ipynb #9f69e7a8
 class EmbeddingNet(nn.Module):
-    "The 2018 mini net: concatenated user and movie embeddings through one hidden layer"
+    "The mini net: concatenated user and movie embeddings through one hidden layer (defaults: the 2018 course's)"
     def __init__(self, n_users:int, n_movies:int,
                  n_factors:int|tuple=50,   # embedding width, or (user width, movie width)
                  nh:int=10,                # width of the (one) hidden layer
@@ -147,7 +147,7 @@ def emb_sz_rule(n_cat:int, # number of categories (users, or movies)
 
 # %% ../nbs/05_mini_net.ipynb #f029571f
 class CollabNN(EmbeddingNet):
-    "fastbook's `CollabNN`: the mini net without dropout, sizes given as (rows, width), output in `y_range`"
+    "fastbook's `CollabNN`: `EmbeddingNet` without dropout, sizes given as (rows, width), output in `y_range`"
     def __init__(self,
                  user_sz:tuple,              # (number of users, user embedding width)
                  item_sz:tuple,              # (number of movies, movie embedding width)

@@ -40,13 +40,14 @@ def sheet_objective(grid:np.ndarray, shapes:dict, wd:float=0.):
         pred = U @ M + (f['user_bias'][:, None] + f['movie_bias'] if 'user_bias' in f else 0)
         r = (pred - y)*rated                                    # errors on the rated cells, 0 elsewhere
         rmse = np.sqrt((r**2).sum()/rated.sum())
-        G = r/(rated.sum()*rmse)                                # d rmse / d pred
-        grads = dict(user_factors=G @ M.T + 2*wd*U, movie_factors=U.T @ G + 2*wd*M,   # the chain rule through U @ M
-                     user_bias=G.sum(1), movie_bias=G.sum(0))
+        dpred = r/(rated.sum()*rmse)                            # d rmse / d pred
+        grads = dict(user_factors=dpred @ M.T + 2*wd*U, movie_factors=U.T @ dpred + 2*wd*M,   # the chain rule through U @ M
+                     user_bias=dpred.sum(1), movie_bias=dpred.sum(0))
         penalty = wd*((U**2).sum() + (M**2).sum())
         return rmse + penalty, np.concatenate([grads[k].ravel() for k in shapes])
     return loss
 
+# %% ../nbs/07_spreadsheets.ipynb #395082db
 def solve_grid(grid:np.ndarray,                  # (users, movies) ratings, NaN where none
                user_factors:np.ndarray,          # (users, k) starting factors
                movie_factors:np.ndarray,         # (k, movies) starting factors
