@@ -306,7 +306,8 @@ def beyond_models() -> dict:
 
 # %% ../nbs/library/benchmark.ipynb #e6de9831
 _CHOSEN = dict(bias='own search (05b)', dot='own search (05b)', net='own search (05b)', knn='fixed (k=40, shrink=100)',
-               autorec='grid of 18, split 42', **{'meta net': "the net's search"})
+               autorec='grid of 18, split 42', classes='shared, own lr 0.03',
+               **{'meta net': "the net's search"})
 
 def model_settings() -> pd.DataFrame:
     "Each model of `beyond_models`: the settings it trains with, and how they were chosen"
